@@ -1,0 +1,391 @@
+//! [`StorageConfig`]: locating, reading and validating one configuration file.
+
+use std::path::{Path, PathBuf};
+
+use serde_yaml::{Mapping, Value};
+
+use crate::error::{Error, Result, INLINE_LABEL};
+use crate::kind::StorageKind;
+use crate::sections::{
+    describe, entries, required_scalar, AzureBlobSection, KafkaSection, LocalSection,
+    RestProxySection, S3Section, SchemaRegistrySection,
+};
+use crate::settings::KafiSettings;
+use crate::subst::substitute_value;
+
+/// Every top-level section name this crate knows.
+const ALL_SECTIONS: [&str; 7] = [
+    "kafka",
+    "rest_proxy",
+    "local",
+    "s3",
+    "azure_blob",
+    "schema_registry",
+    "kafi",
+];
+
+/// The validated configuration of one storage ("connection").
+///
+/// Only the section of [`kind`](Self::kind) is set among the storage
+/// sections; `schema_registry` is optional; `kafi` holds every setting with
+/// defaults filled in. `Debug` and [`redacted_yaml`](Self::redacted_yaml)
+/// never show secret values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StorageConfig {
+    /// The storage kind this configuration was loaded for.
+    pub kind: StorageKind,
+    /// The configuration name as requested, or `"inline"`.
+    pub name: String,
+    /// The file it came from, if any.
+    pub source: Option<PathBuf>,
+    /// The `kafka` section (for [`StorageKind::Cluster`]).
+    pub kafka: Option<KafkaSection>,
+    /// The `rest_proxy` section (for [`StorageKind::RestProxy`]).
+    pub rest_proxy: Option<RestProxySection>,
+    /// The `local` section (for [`StorageKind::Local`]).
+    pub local: Option<LocalSection>,
+    /// The `s3` section (for [`StorageKind::S3`]).
+    pub s3: Option<S3Section>,
+    /// The `azure_blob` section (for [`StorageKind::AzureBlob`]).
+    pub azure_blob: Option<AzureBlobSection>,
+    /// The optional `schema_registry` section.
+    pub schema_registry: Option<SchemaRegistrySection>,
+    /// The `kafi` section with defaults for absent items.
+    pub kafi: KafiSettings,
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// The directory configurations are looked up in: `$KAFI_HOME` if set and
+/// non-empty, else `.`.
+pub fn kafi_home() -> PathBuf {
+    match std::env::var_os("KAFI_HOME") {
+        Some(h) if !h.is_empty() => PathBuf::from(h),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn has_yaml_suffix(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// The paths searched for `name`, in order.
+fn candidates(kind: StorageKind, name: &str, home: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if name.is_empty() {
+        return out;
+    }
+    let file_names: Vec<String> = if has_yaml_suffix(name) {
+        // Given as a file name or path: try it as is (relative to the
+        // current directory), then like any other name.
+        out.push(PathBuf::from(name));
+        vec![name.to_owned()]
+    } else {
+        vec![format!("{name}.yaml"), format!("{name}.yml")]
+    };
+    for f in &file_names {
+        out.push(home.join(f));
+    }
+    for dir in kind.config_dirs() {
+        for f in &file_names {
+            out.push(home.join("configs").join(dir).join(f));
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// Finds the file for `name` or reports every path searched.
+pub(crate) fn resolve(kind: StorageKind, name: &str, home: &Path) -> Result<PathBuf> {
+    let searched = candidates(kind, name, home);
+    for path in &searched {
+        tracing::trace!(path = %path.display(), "looking for configuration");
+        if path.is_file() {
+            return Ok(path.clone());
+        }
+    }
+    Err(Error::NotFound {
+        kind,
+        name: name.to_owned(),
+        searched,
+    })
+}
+
+/// The names (without suffix) of the configurations available for `kind`:
+/// every `*.yaml`/`*.yml` in `home` and in `home/configs/<dir>/` for each of
+/// [`StorageKind::config_dirs`], sorted and without duplicates.
+///
+/// `home` defaults to [`kafi_home`]. Unreadable directories are skipped.
+pub fn list_configs(kind: StorageKind, home: Option<&Path>) -> Vec<String> {
+    let home = home.map_or_else(kafi_home, Path::to_path_buf);
+    let mut dirs = vec![home.clone()];
+    dirs.extend(
+        kind.config_dirs()
+            .iter()
+            .map(|d| home.join("configs").join(d)),
+    );
+    let mut names: Vec<String> = dirs
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten()
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let file_name = entry.file_name().into_string().ok()?;
+            let stem = file_name
+                .strip_suffix(".yaml")
+                .or_else(|| file_name.strip_suffix(".yml"))?;
+            if stem.is_empty() || !entry.path().is_file() {
+                return None;
+            }
+            Some(stem.to_owned())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+impl StorageConfig {
+    /// Loads configuration `name` for `kind` from [`kafi_home`], substituting
+    /// from the process environment.
+    ///
+    /// Looks at `home/<name>.yaml`, `home/<name>.yml`, then
+    /// `home/configs/<dir>/<name>.yaml` / `.yml` for each of
+    /// [`StorageKind::config_dirs`]. A `name` ending in `.yaml`/`.yml` is
+    /// first tried as a path of its own. If nothing exists the
+    /// [`Error::NotFound`] lists every path searched.
+    pub fn load(kind: StorageKind, name: &str) -> Result<Self> {
+        Self::load_from(kind, name, &kafi_home())
+    }
+
+    /// [`load`](Self::load) with an explicit home directory.
+    pub fn load_from(kind: StorageKind, name: &str, home: &Path) -> Result<Self> {
+        Self::load_from_with_env(kind, name, home, &process_env)
+    }
+
+    /// [`load_from`](Self::load_from) with `env` looked up for `${VAR}`
+    /// substitution instead of the process environment.
+    pub fn load_from_with_env(
+        kind: StorageKind,
+        name: &str,
+        home: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let path = resolve(kind, name, home)?;
+        tracing::debug!(%kind, name, path = %path.display(), "loading storage configuration");
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Self::from_yaml_str_with_env(kind, name, &text, Some(&path), env)
+    }
+
+    /// Parses, substitutes (from the process environment) and validates YAML
+    /// text. `source` is only used in errors and recorded in
+    /// [`source`](Self::source).
+    pub fn from_yaml_str(
+        kind: StorageKind,
+        name: &str,
+        yaml: &str,
+        source: Option<&Path>,
+    ) -> Result<Self> {
+        Self::from_yaml_str_with_env(kind, name, yaml, source, &process_env)
+    }
+
+    /// [`from_yaml_str`](Self::from_yaml_str) with `env` looked up for
+    /// `${VAR}` substitution instead of the process environment.
+    pub fn from_yaml_str_with_env(
+        kind: StorageKind,
+        name: &str,
+        yaml: &str,
+        source: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let file = source.map_or_else(|| INLINE_LABEL.to_owned(), |p| p.display().to_string());
+        let yaml_error = |e: serde_yaml::Error| Error::Yaml {
+            file: file.clone(),
+            message: e.to_string(),
+        };
+        let mut value: Value = serde_yaml::from_str(yaml).map_err(yaml_error)?;
+        value.apply_merge().map_err(yaml_error)?;
+        build(kind, name, source, &file, value, env)
+    }
+
+    /// Builds a configuration from an inline YAML value (a map of sections),
+    /// substituting `${VAR}` in string scalars from the process environment.
+    /// The name is `"inline"`.
+    pub fn from_value(kind: StorageKind, value: Value) -> Result<Self> {
+        Self::from_value_with_env(kind, value, &process_env)
+    }
+
+    /// [`from_value`](Self::from_value) with `env` looked up for `${VAR}`
+    /// substitution instead of the process environment.
+    pub fn from_value_with_env(
+        kind: StorageKind,
+        value: Value,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        build(kind, "inline", None, INLINE_LABEL, value, env)
+    }
+
+    /// A label for this configuration's origin, as used in error messages.
+    pub fn origin(&self) -> String {
+        self.source
+            .as_ref()
+            .map_or_else(|| INLINE_LABEL.to_owned(), |p| p.display().to_string())
+    }
+
+    fn missing(&self, section: &'static str) -> Error {
+        Error::MissingSection {
+            file: self.origin(),
+            section,
+        }
+    }
+
+    /// The `kafka` section, or [`Error::MissingSection`].
+    pub fn kafka(&self) -> Result<&KafkaSection> {
+        self.kafka.as_ref().ok_or_else(|| self.missing("kafka"))
+    }
+
+    /// The `rest_proxy` section, or [`Error::MissingSection`].
+    pub fn rest_proxy(&self) -> Result<&RestProxySection> {
+        self.rest_proxy
+            .as_ref()
+            .ok_or_else(|| self.missing("rest_proxy"))
+    }
+
+    /// The `local` section, or [`Error::MissingSection`].
+    pub fn local(&self) -> Result<&LocalSection> {
+        self.local.as_ref().ok_or_else(|| self.missing("local"))
+    }
+
+    /// The `s3` section, or [`Error::MissingSection`].
+    pub fn s3(&self) -> Result<&S3Section> {
+        self.s3.as_ref().ok_or_else(|| self.missing("s3"))
+    }
+
+    /// The `azure_blob` section, or [`Error::MissingSection`].
+    pub fn azure_blob(&self) -> Result<&AzureBlobSection> {
+        self.azure_blob
+            .as_ref()
+            .ok_or_else(|| self.missing("azure_blob"))
+    }
+
+    /// The `schema_registry` section, or [`Error::MissingSection`].
+    pub fn schema_registry(&self) -> Result<&SchemaRegistrySection> {
+        self.schema_registry
+            .as_ref()
+            .ok_or_else(|| self.missing("schema_registry"))
+    }
+
+    /// The effective configuration as YAML (storage section, then
+    /// `schema_registry`, then every `kafi` item), with every secret value
+    /// replaced by `"********"`.
+    pub fn redacted_yaml(&self) -> String {
+        let mut root = Mapping::new();
+        let storage = match self.kind {
+            StorageKind::Cluster => self.kafka.as_ref().map(KafkaSection::to_yaml),
+            StorageKind::RestProxy => self.rest_proxy.as_ref().map(RestProxySection::to_yaml),
+            StorageKind::Local => self.local.as_ref().map(LocalSection::to_yaml),
+            StorageKind::S3 => self.s3.as_ref().map(S3Section::to_yaml),
+            StorageKind::AzureBlob => self.azure_blob.as_ref().map(AzureBlobSection::to_yaml),
+        };
+        if let Some(section) = storage {
+            root.insert(self.kind.section().into(), Value::Mapping(section));
+        }
+        if let Some(sr) = &self.schema_registry {
+            root.insert("schema_registry".into(), Value::Mapping(sr.to_yaml()));
+        }
+        root.insert("kafi".into(), Value::Mapping(self.kafi.to_yaml()));
+        // Serialising a map of plain strings, numbers and booleans cannot fail.
+        serde_yaml::to_string(&Value::Mapping(root)).unwrap_or_default()
+    }
+}
+
+/// Substitution and validation shared by every constructor.
+fn build(
+    kind: StorageKind,
+    name: &str,
+    source: Option<&Path>,
+    file: &str,
+    mut value: Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<StorageConfig> {
+    let Value::Mapping(_) = &value else {
+        return Err(Error::invalid_shape(
+            file,
+            "(top level)",
+            describe(&value),
+            "a map of sections",
+        ));
+    };
+    substitute_value(&mut value, "", file, env)?;
+
+    let own = kind.section();
+    let allowed = vec![own, "schema_registry", "kafi"];
+    let sections = entries(file, "(top level)", &value)?;
+
+    // Typos first: a name that is no section at all.
+    if let Some((section, _)) = sections
+        .iter()
+        .find(|(s, _)| !ALL_SECTIONS.contains(&s.as_str()))
+    {
+        return Err(Error::UnknownSection {
+            file: file.to_owned(),
+            section: section.clone(),
+            expected: allowed,
+        });
+    }
+    if !sections.iter().any(|(s, _)| s == own) {
+        return Err(Error::MissingSection {
+            file: file.to_owned(),
+            section: own,
+        });
+    }
+    // Then sections that belong to another storage kind.
+    if let Some((section, _)) = sections
+        .iter()
+        .find(|(s, _)| !allowed.contains(&s.as_str()))
+    {
+        return Err(Error::UnknownSection {
+            file: file.to_owned(),
+            section: section.clone(),
+            expected: allowed,
+        });
+    }
+
+    let mut config = StorageConfig {
+        kind,
+        name: name.to_owned(),
+        source: source.map(Path::to_path_buf),
+        kafka: None,
+        rest_proxy: None,
+        local: None,
+        s3: None,
+        azure_blob: None,
+        schema_registry: None,
+        kafi: KafiSettings::default(),
+    };
+    for (section, v) in sections {
+        match section.as_str() {
+            "kafka" => config.kafka = Some(KafkaSection::from_yaml(file, v)?),
+            "rest_proxy" => config.rest_proxy = Some(RestProxySection::from_yaml(file, v)?),
+            "local" => config.local = Some(LocalSection::from_yaml(file, v)?),
+            "s3" => config.s3 = Some(S3Section::from_yaml(file, v)?),
+            "azure_blob" => config.azure_blob = Some(AzureBlobSection::from_yaml(file, v)?),
+            "schema_registry" => {
+                config.schema_registry = Some(SchemaRegistrySection::from_yaml(file, v)?)
+            }
+            _ => {
+                for (key, v) in entries(file, "kafi", v)? {
+                    let dotted = format!("kafi.{key}");
+                    let text = required_scalar(file, &dotted, v)?;
+                    config.kafi.set_in(file, &key, &text)?;
+                }
+            }
+        }
+    }
+    Ok(config)
+}

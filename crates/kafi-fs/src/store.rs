@@ -1,0 +1,247 @@
+//! The object-store view of a storage root: immutable objects, atomic
+//! create-if-absent, whole-object overwrite. Reads, listings and deletes go
+//! through opendal; on the local file system, writes are done by hand
+//! (temporary file + hard link / rename) because opendal's fs writer cannot
+//! be both atomic and exclusive: its `if_not_exists` either writes in place
+//! (a crash leaves a torn file) or checks before renaming (a race).
+
+use std::io::{ErrorKind as IoErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use kafi_core::{Error, Result};
+use opendal::{ErrorKind, Operator};
+
+/// Where temporary files live, relative to the root (never a topic name,
+/// since topics live under `topics/`).
+const TMP_DIR: &str = ".tmp";
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// An object store rooted at one directory or bucket prefix.
+#[derive(Clone)]
+pub(crate) struct Store {
+    op: Operator,
+    /// The root on the local file system, when the store is local.
+    local_root: Option<PathBuf>,
+    /// How the root is shown in messages (no credentials).
+    display_root: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("root", &self.display_root)
+            .finish()
+    }
+}
+
+impl Store {
+    /// A store on the local file system below `root`.
+    pub(crate) fn local(root: &Path) -> Result<Self> {
+        let root = if root.is_absolute() {
+            root.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map_err(|e| Error::backend("resolve", root.display(), e))?
+                .join(root)
+        };
+        let builder = opendal::services::Fs::default().root(&root.to_string_lossy());
+        let op = Operator::new(builder)
+            .map_err(|e| Error::backend("open", root.display(), e))?
+            .finish();
+        Ok(Self {
+            op,
+            display_root: root.display().to_string(),
+            local_root: Some(root),
+        })
+    }
+
+    /// A store over any opendal operator whose service supports
+    /// conditional writes (`If-None-Match: *`), e.g. S3 or Azure Blob.
+    #[allow(dead_code)]
+    pub(crate) fn remote(op: Operator, display_root: String) -> Self {
+        Self {
+            op,
+            local_root: None,
+            display_root,
+        }
+    }
+
+    /// `root/path` for messages.
+    pub(crate) fn display(&self, path: &str) -> String {
+        format!("{}/{}", self.display_root.trim_end_matches('/'), path)
+    }
+
+    fn err(
+        &self,
+        operation: &'static str,
+        path: &str,
+        e: impl Into<kafi_core::error::BoxError>,
+    ) -> Error {
+        Error::backend(operation, self.display(path), e)
+    }
+
+    fn op_err(&self, operation: &'static str, path: &str, e: opendal::Error) -> Error {
+        // opendal's Display repeats service and path context we already give;
+        // its source holds the underlying cause.
+        let message = match std::error::Error::source(&e) {
+            Some(source) => format!("{} ({source})", e.kind()),
+            None => e.kind().to_string(),
+        };
+        Error::backend(operation, self.display(path), message)
+    }
+
+    /// Reads a whole object; `None` if it does not exist.
+    pub(crate) async fn read(&self, path: &str) -> Result<Option<Bytes>> {
+        match self.op.read(path).await {
+            Ok(buf) => Ok(Some(buf.to_bytes())),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.op_err("cannot read", path, e)),
+        }
+    }
+
+    /// Whether an object exists.
+    pub(crate) async fn exists(&self, path: &str) -> Result<bool> {
+        match self.op.stat(path).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(self.op_err("cannot stat", path, e)),
+        }
+    }
+
+    /// Size of an object in bytes.
+    pub(crate) async fn size(&self, path: &str) -> Result<u64> {
+        self.op
+            .stat(path)
+            .await
+            .map(|m| m.content_length())
+            .map_err(|e| self.op_err("cannot stat", path, e))
+    }
+
+    /// Names (not paths) of the entries directly below `dir`, sorted;
+    /// directories end in `/`. A missing directory lists as empty.
+    pub(crate) async fn list(&self, dir: &str) -> Result<Vec<String>> {
+        let dir = format!("{}/", dir.trim_end_matches('/'));
+        let entries = match self.op.list(&dir).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.op_err("cannot list", &dir, e)),
+        };
+        let mut names: Vec<String> = entries
+            .into_iter()
+            .filter(|e| e.path() != dir)
+            .map(|e| e.name().to_owned())
+            .collect();
+        names.sort_unstable();
+        Ok(names)
+    }
+
+    /// Creates `path` with `data` unless it exists; returns `false` if it
+    /// existed. Readers see either nothing or the whole object.
+    pub(crate) async fn put_if_absent(&self, path: &str, data: Bytes) -> Result<bool> {
+        if let Some(root) = &self.local_root {
+            let root = root.clone();
+            let target = path.to_owned();
+            return tokio::task::spawn_blocking(move || local_write(&root, &target, &data, true))
+                .await
+                .map_err(|e| self.err("cannot write", path, e))?
+                .map_err(|e| self.err("cannot write", path, e));
+        }
+        match self.op.write_with(path, data).if_not_exists(true).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::ConditionNotMatch => Ok(false),
+            Err(e) => Err(self.op_err("cannot write", path, e)),
+        }
+    }
+
+    /// Creates or replaces `path` atomically.
+    pub(crate) async fn put(&self, path: &str, data: Bytes) -> Result<()> {
+        if let Some(root) = &self.local_root {
+            let root = root.clone();
+            let target = path.to_owned();
+            return tokio::task::spawn_blocking(move || local_write(&root, &target, &data, false))
+                .await
+                .map_err(|e| self.err("cannot write", path, e))?
+                .map(|_| ())
+                .map_err(|e| self.err("cannot write", path, e));
+        }
+        self.op
+            .write(path, data)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.op_err("cannot write", path, e))
+    }
+
+    /// Deletes one object (missing is fine).
+    pub(crate) async fn delete(&self, path: &str) -> Result<()> {
+        self.op
+            .delete(path)
+            .await
+            .map_err(|e| self.op_err("cannot delete", path, e))
+    }
+
+    /// Deletes everything below `dir`.
+    pub(crate) async fn delete_all(&self, dir: &str) -> Result<()> {
+        let dir = format!("{}/", dir.trim_end_matches('/'));
+        match self.op.remove_all(&dir).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.op_err("cannot delete", &dir, e)),
+        }
+    }
+}
+
+/// Writes `data` to a temporary file and moves it into place: with a hard
+/// link when `exclusive` (fails if the target exists, so concurrent writers
+/// never overwrite each other), else with a rename (atomic replace).
+fn local_write(root: &Path, path: &str, data: &[u8], exclusive: bool) -> std::io::Result<bool> {
+    let target = root.join(path);
+    let tmp_dir = root.join(TMP_DIR);
+    let tmp = tmp_dir.join(format!(
+        "{}-{}.tmp",
+        std::process::id(),
+        TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut file = match std::fs::File::create(&tmp) {
+        Ok(f) => f,
+        Err(e) if e.kind() == IoErrorKind::NotFound => {
+            std::fs::create_dir_all(&tmp_dir)?;
+            std::fs::File::create(&tmp)?
+        }
+        Err(e) => return Err(e),
+    };
+    let written = file.write_all(data).and_then(|()| file.flush());
+    drop(file);
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    let result = place(&tmp, &target, exclusive).or_else(|e| {
+        if e.kind() == IoErrorKind::NotFound {
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            place(&tmp, &target, exclusive)
+        } else {
+            Err(e)
+        }
+    });
+    if exclusive || result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if exclusive && e.kind() == IoErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn place(tmp: &Path, target: &Path, exclusive: bool) -> std::io::Result<()> {
+    if exclusive {
+        std::fs::hard_link(tmp, target)
+    } else {
+        std::fs::rename(tmp, target)
+    }
+}

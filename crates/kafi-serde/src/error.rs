@@ -1,0 +1,87 @@
+//! The errors of this crate.
+
+use kafi_config::SerdeType;
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A boxed error from a schema registry client or another library.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An error while decoding or encoding a message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A stored key or value could not be decoded with its type.
+    #[error(
+        "cannot decode {field} of {topic} partition {partition} offset {offset} as {serde_type}: {reason}"
+    )]
+    Decode {
+        /// Topic of the message.
+        topic: String,
+        /// Partition of the message.
+        partition: i32,
+        /// Offset of the message.
+        offset: i64,
+        /// `"key"` or `"value"`.
+        field: &'static str,
+        /// The type it was decoded as.
+        serde_type: SerdeType,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A key or value could not be encoded with its type.
+    #[error("cannot encode {field} as {serde_type}: {reason}")]
+    Encode {
+        /// `"key"` or `"value"`.
+        field: &'static str,
+        /// The type it was encoded as.
+        serde_type: SerdeType,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A message in its JSON form (an envelope line or a transformed JSON
+    /// object) is malformed; `reason` names the field and the problem.
+    #[error("invalid message envelope: {reason}")]
+    Envelope {
+        /// Which field is wrong and why.
+        reason: String,
+    },
+    /// The type is not implemented yet (the schema registry types).
+    #[error("the {serde_type} type needs a schema registry; it is not available yet")]
+    Unsupported {
+        /// The requested type.
+        serde_type: SerdeType,
+    },
+    /// The schema registry has no schema with this id.
+    #[error("schema {id} not found in the schema registry")]
+    SchemaNotFound {
+        /// The schema id.
+        id: i32,
+    },
+    /// The schema registry (or its emulation) failed while doing `operation`.
+    #[error("schema registry: {operation}: {source}")]
+    Registry {
+        /// What was being done (e.g. "register subject topic-value").
+        operation: String,
+        /// The underlying error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// Wraps a schema registry failure with the operation that failed.
+    pub fn registry(operation: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Registry {
+            operation: operation.into(),
+            source: source.into(),
+        }
+    }
+
+    pub(crate) fn envelope(field: &str, reason: impl std::fmt::Display) -> Self {
+        Error::Envelope {
+            reason: format!("{field}: {reason}"),
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Producer and consumer objects (the seed's `producer()` and `consumer()`).
+
+use std::collections::BTreeMap;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use bytes::Bytes;
+use kafi_core::{Headers, ProduceRecord, RawConsumer, RawProducer, Timestamp};
+use kafi_serde::{Codec, Data, Message};
+
+use crate::Result;
+
+/// Something that can be a key or a value: text, JSON, bytes, [`Data`], or
+/// `None` for null.
+pub trait Payload {
+    /// The payload as optional [`Data`].
+    fn into_payload(self) -> Option<Data>;
+}
+
+macro_rules! payload {
+    ($($t:ty),*) => {$(
+        impl Payload for $t {
+            fn into_payload(self) -> Option<Data> {
+                Some(Data::from(self))
+            }
+        }
+        impl Payload for Option<$t> {
+            fn into_payload(self) -> Option<Data> {
+                self.map(Data::from)
+            }
+        }
+    )*};
+}
+payload!(&str, String, serde_json::Value, Bytes, Vec<u8>, &[u8]);
+
+impl Payload for Data {
+    fn into_payload(self) -> Option<Data> {
+        Some(self)
+    }
+}
+
+impl Payload for Option<Data> {
+    fn into_payload(self) -> Option<Data> {
+        self
+    }
+}
+
+/// Writes typed messages to one topic.
+pub struct Producer {
+    pub(crate) producer: Box<dyn RawProducer>,
+    pub(crate) codec: Codec,
+    pub(crate) produced: u64,
+}
+
+impl std::fmt::Debug for Producer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Producer")
+            .field("types", &self.codec.types())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Producer {
+    /// Produces `value`; set `key`, `headers`, `partition` and `timestamp`
+    /// on the returned builder, then `.await` it.
+    pub fn produce(&mut self, value: impl Payload) -> Produce<'_> {
+        Produce {
+            producer: self,
+            record: Ok(ProduceRecord::default()),
+            value: value.into_payload(),
+            key: None,
+        }
+    }
+
+    /// Produces a list of `(key, value)` pairs.
+    pub async fn produce_list<K: Payload, V: Payload>(
+        &mut self,
+        items: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<()> {
+        for (key, value) in items {
+            self.produce(value).key(key).await?;
+        }
+        Ok(())
+    }
+
+    /// Produces an encoded record as it is.
+    pub async fn produce_record(&mut self, record: ProduceRecord) -> Result<()> {
+        self.producer.send(record).await?;
+        self.produced += 1;
+        Ok(())
+    }
+
+    /// Writes everything buffered.
+    pub async fn flush(&mut self) -> Result<()> {
+        self.producer.flush().await?;
+        Ok(())
+    }
+
+    /// Flushes and closes; returns how many messages were produced.
+    pub async fn close(self) -> Result<u64> {
+        self.producer.close().await?;
+        Ok(self.produced)
+    }
+}
+
+/// One message being produced; `.await` it to send.
+#[must_use = "a Produce does nothing until awaited"]
+pub struct Produce<'a> {
+    producer: &'a mut Producer,
+    record: Result<ProduceRecord>,
+    value: Option<Data>,
+    key: Option<Data>,
+}
+
+impl Produce<'_> {
+    /// Sets the key.
+    pub fn key(mut self, key: impl Payload) -> Self {
+        self.key = key.into_payload();
+        self
+    }
+
+    /// Sets the headers.
+    pub fn headers(mut self, headers: Headers) -> Self {
+        if let Ok(r) = &mut self.record {
+            r.headers = headers;
+        }
+        self
+    }
+
+    /// Sets an explicit partition.
+    pub fn partition(mut self, partition: i32) -> Self {
+        if let Ok(r) = &mut self.record {
+            r.partition = Some(partition);
+        }
+        self
+    }
+
+    /// Sets the timestamp in milliseconds (create time).
+    pub fn timestamp(mut self, millis: i64) -> Self {
+        if let Ok(r) = &mut self.record {
+            r.timestamp = Some(Timestamp::create_time(millis));
+        }
+        self
+    }
+}
+
+impl<'a> IntoFuture for Produce<'a> {
+    type Output = Result<()>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let mut record = self.record?;
+            let codec = &self.producer.codec;
+            record.key = self.key.as_ref().map(|k| codec.encode_key(k)).transpose()?;
+            record.value = self
+                .value
+                .as_ref()
+                .map(|v| codec.encode_value(v))
+                .transpose()?;
+            self.producer.produce_record(record).await
+        })
+    }
+}
+
+/// Reads typed messages of one topic for a consumer group.
+pub struct Consumer {
+    pub(crate) consumer: Box<dyn RawConsumer>,
+    pub(crate) codec: Codec,
+}
+
+impl std::fmt::Debug for Consumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumer")
+            .field("group", &self.consumer.group())
+            .field("types", &self.codec.types())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Consumer {
+    /// Up to `n` messages; empty when there is nothing more now.
+    pub async fn consume(&mut self, n: usize) -> Result<Vec<Message>> {
+        let batch = self.consumer.poll(n).await?;
+        batch
+            .iter()
+            .map(|m| self.codec.decode(m).map_err(Into::into))
+            .collect()
+    }
+
+    /// Commits the given offsets, or the current positions.
+    pub async fn commit(&mut self, offsets: Option<&BTreeMap<i32, i64>>) -> Result<()> {
+        self.consumer.commit(offsets).await?;
+        Ok(())
+    }
+
+    /// The next offset to read per partition.
+    pub fn offsets(&self) -> BTreeMap<i32, i64> {
+        self.consumer.positions()
+    }
+
+    /// The consumer group.
+    pub fn group(&self) -> &str {
+        self.consumer.group()
+    }
+
+    /// Closes the consumer.
+    pub async fn close(self) -> Result<()> {
+        self.consumer.close().await?;
+        Ok(())
+    }
+}

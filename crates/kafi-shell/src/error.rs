@@ -1,0 +1,65 @@
+//! Errors of the shell layer.
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a user function returns on failure.
+pub type FnError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An error from a shell command.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The storage failed.
+    #[error(transparent)]
+    Storage(#[from] kafi_core::Error),
+    /// A key or value could not be (de)serialized.
+    #[error(transparent)]
+    Serde(#[from] kafi_serde::Error),
+    /// A user function (map, filter, jq expression, ...) failed on a message.
+    #[error("{operation} failed on {topic} partition {partition} offset {offset}: {source}")]
+    Function {
+        /// The operation (`map`, `flatmap`, `filter`, ...).
+        operation: &'static str,
+        /// Topic of the message.
+        topic: String,
+        /// Partition of the message.
+        partition: i32,
+        /// Offset of the message.
+        offset: i64,
+        /// The function's error.
+        #[source]
+        source: FnError,
+    },
+    /// An invalid regular expression.
+    #[error("invalid regular expression {pattern:?}: {source}")]
+    Regex {
+        /// The pattern.
+        pattern: String,
+        /// Why it is invalid.
+        #[source]
+        source: regex::Error,
+    },
+    /// An invalid jq expression.
+    #[error("invalid jq expression {expression:?}: {reason}")]
+    Jq {
+        /// The expression.
+        expression: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// An invalid argument.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// An operation failed part-way; counts say how far it got.
+    #[error("{source} (after consuming {consumed} and producing {produced} message(s))")]
+    Interrupted {
+        /// Messages consumed and processed before the failure.
+        consumed: u64,
+        /// Messages produced before the failure.
+        produced: u64,
+        /// The failure.
+        #[source]
+        source: Box<Error>,
+    },
+}

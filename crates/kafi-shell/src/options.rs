@@ -1,0 +1,160 @@
+//! Options of reading and writing commands (the seed's keyword arguments).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use kafi_config::{KafiSettings, SerdeType};
+use kafi_serde::KeyValueTypes;
+
+/// Called with the running message count every `progress.num.messages`.
+pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
+
+/// How to read a topic: the seed's `n`, `offsets`, `group`, `type`,
+/// `key_type` and `value_type` keyword arguments.
+#[derive(Clone, Default)]
+pub struct ReadOptions {
+    /// Read at most this many messages (`None` = all).
+    pub n: Option<u64>,
+    /// Start offsets per partition (only these partitions are read).
+    pub offsets: Option<BTreeMap<i32, i64>>,
+    /// Consumer group; offsets are committed only for a named group. Without
+    /// one, a throw-away group named by the current time is used.
+    pub group: Option<String>,
+    /// Key type (default: the storage's `key.type`).
+    pub key_type: Option<SerdeType>,
+    /// Value type (default: the storage's `value.type`).
+    pub value_type: Option<SerdeType>,
+    /// Messages fetched per poll (default: `consume.batch.size`).
+    pub batch_size: Option<usize>,
+    /// Progress callback.
+    pub progress: Option<ProgressFn>,
+}
+
+impl fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("n", &self.n)
+            .field("offsets", &self.offsets)
+            .field("group", &self.group)
+            .field("key_type", &self.key_type)
+            .field("value_type", &self.value_type)
+            .field("batch_size", &self.batch_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReadOptions {
+    /// Default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads at most `n` messages.
+    pub fn n(mut self, n: u64) -> Self {
+        self.n = Some(n);
+        self
+    }
+
+    /// Starts at these offsets.
+    pub fn offsets(mut self, offsets: BTreeMap<i32, i64>) -> Self {
+        self.offsets = Some(offsets);
+        self
+    }
+
+    /// Uses (and commits to) this consumer group.
+    pub fn group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
+        self
+    }
+
+    /// Same type for key and value (the seed's `type`).
+    pub fn types(mut self, ty: SerdeType) -> Self {
+        self.key_type = Some(ty);
+        self.value_type = Some(ty);
+        self
+    }
+
+    /// Key type.
+    pub fn key_type(mut self, ty: SerdeType) -> Self {
+        self.key_type = Some(ty);
+        self
+    }
+
+    /// Value type.
+    pub fn value_type(mut self, ty: SerdeType) -> Self {
+        self.value_type = Some(ty);
+        self
+    }
+
+    /// Reports progress.
+    pub fn progress(mut self, progress: ProgressFn) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    pub(crate) fn resolved_types(&self, settings: &KafiSettings) -> KeyValueTypes {
+        KeyValueTypes {
+            key: self.key_type.unwrap_or(settings.key_type),
+            value: self.value_type.unwrap_or(settings.value_type),
+        }
+    }
+}
+
+/// How to write a topic: the seed's `target_*` keyword arguments.
+#[derive(Clone, Debug, Default)]
+pub struct WriteOptions {
+    /// Key type (default: the target storage's `key.type`).
+    pub key_type: Option<SerdeType>,
+    /// Value type (default: the target storage's `value.type`).
+    pub value_type: Option<SerdeType>,
+    /// Partitions of the target topic if it has to be created (default: as
+    /// many as the source).
+    pub partitions: Option<i32>,
+    /// Keep source partitions when the target has enough (default: true).
+    pub keep_partitions: Option<bool>,
+}
+
+impl WriteOptions {
+    /// Default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Same type for key and value.
+    pub fn types(mut self, ty: SerdeType) -> Self {
+        self.key_type = Some(ty);
+        self.value_type = Some(ty);
+        self
+    }
+
+    /// Key type.
+    pub fn key_type(mut self, ty: SerdeType) -> Self {
+        self.key_type = Some(ty);
+        self
+    }
+
+    /// Value type.
+    pub fn value_type(mut self, ty: SerdeType) -> Self {
+        self.value_type = Some(ty);
+        self
+    }
+
+    pub(crate) fn resolved_types(&self, settings: &KafiSettings) -> KeyValueTypes {
+        KeyValueTypes {
+            key: self.key_type.unwrap_or(settings.key_type),
+            value: self.value_type.unwrap_or(settings.value_type),
+        }
+    }
+}
+
+/// What `wc` counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WordCount {
+    /// Messages.
+    pub messages: u64,
+    /// Whitespace-separated words in keys and values.
+    pub words: u64,
+    /// Bytes of keys and values.
+    pub bytes: u64,
+}

@@ -1,0 +1,212 @@
+//! Reading and writing in batches, with the seed's commit semantics.
+//!
+//! A [`TopicReader`] polls a consumer and remembers, per partition, the
+//! offset after the last message the caller has finished with; a checkpoint
+//! commits exactly that (for a named group with `commit.after.processing`),
+//! so a failure part-way commits what was processed and nothing more.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kafi_config::KafiSettings;
+use kafi_core::message::now_millis;
+use kafi_core::storage::{ConsumerOptions, ProducerOptions, StartOffsets};
+use kafi_core::{ProduceRecord, RawConsumer, RawMessage, RawProducer, Storage, TopicSpec};
+use kafi_serde::{Codec, KeyValueTypes};
+
+use crate::options::{ProgressFn, ReadOptions};
+use crate::Result;
+
+pub(crate) struct TopicReader {
+    consumer: Box<dyn RawConsumer>,
+    remaining: Option<u64>,
+    batch_size: usize,
+    /// Commit after processing (a named group, commit.after.processing, no auto commit).
+    commit: bool,
+    processed: BTreeMap<i32, i64>,
+    dirty: bool,
+    pub(crate) consumed: u64,
+    pending: std::collections::VecDeque<RawMessage>,
+    progress: Option<(ProgressFn, u64, Arc<str>)>,
+    pub(crate) codec: Codec,
+}
+
+impl TopicReader {
+    pub(crate) async fn open(
+        storage: &dyn Storage,
+        topic: &str,
+        options: &ReadOptions,
+    ) -> Result<Self> {
+        let settings = storage.settings().get();
+        let named = options.group.is_some();
+        let group = format!(
+            "{}{}",
+            settings.consumer_group_prefix,
+            options
+                .group
+                .clone()
+                .unwrap_or_else(|| now_millis().to_string())
+        );
+        let consumer = storage
+            .consumer(
+                topic,
+                ConsumerOptions {
+                    group,
+                    start: match &options.offsets {
+                        Some(offsets) => StartOffsets::Explicit(offsets.clone()),
+                        None => StartOffsets::Committed,
+                    },
+                    auto_offset_reset: settings.auto_offset_reset,
+                    enable_auto_commit: named && settings.enable_auto_commit,
+                    consume_timeout: settings.consume_timeout,
+                    session_timeout_ms: settings.session_timeout_ms,
+                },
+            )
+            .await?;
+        let progress = options
+            .progress
+            .clone()
+            .map(|p| (p, settings.progress_num_messages.max(1), Arc::from(topic)));
+        Ok(Self {
+            consumer,
+            remaining: options.n,
+            batch_size: options
+                .batch_size
+                .unwrap_or(settings.consume_batch_size)
+                .max(1),
+            commit: named && settings.commit_after_processing && !settings.enable_auto_commit,
+            processed: BTreeMap::new(),
+            dirty: false,
+            consumed: 0,
+            pending: Default::default(),
+            progress,
+            codec: Codec::new(options.resolved_types(&settings)),
+        })
+    }
+
+    /// The next batch, `None` when done (end of data or `n` reached).
+    pub(crate) async fn next_batch(&mut self) -> Result<Option<Vec<RawMessage>>> {
+        let max = match self.remaining {
+            Some(0) => return Ok(None),
+            Some(r) => (r.min(self.batch_size as u64)) as usize,
+            None => self.batch_size,
+        };
+        let batch = self.consumer.poll(max).await?;
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        if let Some(r) = &mut self.remaining {
+            *r -= batch.len() as u64;
+        }
+        Ok(Some(batch))
+    }
+
+    /// The next single message (buffering a batch), `None` when done.
+    pub(crate) async fn next_message(&mut self) -> Result<Option<RawMessage>> {
+        if self.pending.is_empty() {
+            match self.next_batch().await? {
+                Some(batch) => self.pending.extend(batch),
+                None => return Ok(None),
+            }
+        }
+        Ok(self.pending.pop_front())
+    }
+
+    /// Marks a message as processed.
+    #[inline]
+    pub(crate) fn done(&mut self, message: &RawMessage) {
+        self.consumed += 1;
+        if self.commit {
+            self.processed.insert(message.partition, message.offset + 1);
+            self.dirty = true;
+        }
+        if let Some((progress, every, topic)) = &self.progress {
+            if self.consumed % *every == 0 {
+                progress(topic, self.consumed);
+            }
+        }
+    }
+
+    /// Commits what was processed, if this reader commits.
+    pub(crate) async fn checkpoint(&mut self) -> Result<()> {
+        if self.dirty {
+            self.consumer.commit(Some(&self.processed)).await?;
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn close(self) -> Result<()> {
+        self.consumer.close().await?;
+        Ok(())
+    }
+}
+
+/// Writes to a topic, keeping source partitions when the target has them.
+pub(crate) struct TopicWriter {
+    producer: Box<dyn RawProducer>,
+    partitions: i32,
+    keep_partitions: bool,
+    pub(crate) produced: u64,
+    pub(crate) codec: Codec,
+}
+
+impl TopicWriter {
+    /// Opens a producer, creating the topic with `create_partitions` if missing.
+    pub(crate) async fn open(
+        storage: &dyn Storage,
+        topic: &str,
+        types: KeyValueTypes,
+        create_partitions: i32,
+        keep_partitions: bool,
+    ) -> Result<Self> {
+        if !storage.topic_exists(topic).await? {
+            let spec = TopicSpec {
+                partitions: create_partitions.max(1),
+                ..TopicSpec::default()
+            };
+            match storage.create_topic(topic, &spec).await {
+                Ok(()) | Err(kafi_core::Error::TopicExists(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let partitions = storage.partition_count(topic).await?;
+        let settings: KafiSettings = storage.settings().get();
+        let producer = storage
+            .producer(
+                topic,
+                ProducerOptions {
+                    batch_size: settings.produce_batch_size,
+                    flush_timeout: settings.flush_timeout,
+                },
+            )
+            .await?;
+        Ok(Self {
+            producer,
+            partitions,
+            keep_partitions,
+            produced: 0,
+            codec: Codec::new(types),
+        })
+    }
+
+    #[inline]
+    pub(crate) async fn write(&mut self, mut record: ProduceRecord) -> Result<()> {
+        if !self.keep_partitions || record.partition.is_some_and(|p| p >= self.partitions) {
+            record.partition = None;
+        }
+        self.producer.send(record).await?;
+        self.produced += 1;
+        Ok(())
+    }
+
+    pub(crate) async fn flush(&mut self) -> Result<()> {
+        self.producer.flush().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn close(self) -> Result<()> {
+        self.producer.close().await?;
+        Ok(())
+    }
+}
