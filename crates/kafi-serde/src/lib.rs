@@ -1,10 +1,9 @@
 //! Serialization of kafi message keys and values, and the JSON form of
 //! messages that the CLI prints and reads back.
 //!
-//! A [`Codec`] turns the raw key and value bytes of a
-//! [`RawMessage`](kafi_core::RawMessage) into [`Data`] (a decoded
-//! [`Message`], Kafi's message dict) and back, for one pair of
-//! [`KeyValueTypes`]:
+//! A [`Codec`] turns the raw key and value bytes of a [`RawMessage`] into
+//! [`Data`] (a decoded [`Message`], Kafi's message dict) and back, for one
+//! pair of [`KeyValueTypes`]:
 //!
 //! | type | decoding | encoding |
 //! | --- | --- | --- |
@@ -33,10 +32,10 @@
 //!   JSON string; `bytes` is a JSON string when the bytes are valid UTF-8,
 //!   else `{"base64":"..."}`.
 //!
-//! [`parse_envelope`] reads such a line back into a
-//! [`ProduceRecord`](kafi_core::ProduceRecord): a JSON string is its UTF-8
-//! bytes, an object with the single key `base64` the bytes it encodes, and
-//! a `json` key or value the JSON text byte for byte as written in the line.
+//! [`parse_envelope`] reads such a line back into a [`ProduceRecord`]: a
+//! JSON string is its UTF-8 bytes, an object with the single key `base64`
+//! the bytes it encodes, and a `json` key or value the JSON text byte for
+//! byte as written in the line.
 //! The one ambiguity: a `json` value whose text is `null` prints as `null`
 //! and reads back as a null value.
 //!

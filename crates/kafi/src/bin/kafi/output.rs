@@ -1,0 +1,126 @@
+//! Printing results and errors, and mapping errors to exit codes.
+
+use std::fmt::Write as _;
+use std::io::{self, IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A usage error found by the CLI itself (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Builds a usage error.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageError(message.into()))
+}
+
+/// 0 for a closed output pipe, 2 for usage and configuration errors, 3 for
+/// failed operations.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(io) = cause.downcast_ref::<io::Error>() {
+            if io.kind() == io::ErrorKind::BrokenPipe {
+                return 0;
+            }
+        }
+        if cause.is::<UsageError>() || cause.is::<kafi::config::Error>() {
+            return 2;
+        }
+        if let Some(e) = cause.downcast_ref::<kafi::core::Error>() {
+            use kafi::core::Error as E;
+            if matches!(
+                e,
+                E::Config(_)
+                    | E::InvalidTopicName { .. }
+                    | E::InvalidArgument(_)
+                    | E::Unsupported { .. }
+            ) {
+                return 2;
+            }
+        }
+        if let Some(e) = cause.downcast_ref::<kafi::Error>() {
+            use kafi::Error as E;
+            if matches!(e, E::Regex { .. } | E::Jq { .. } | E::InvalidArgument(_)) {
+                return 2;
+            }
+        }
+    }
+    3
+}
+
+/// Prints an error and its causes on one line, skipping causes whose text
+/// the message already contains.
+pub fn report(e: &anyhow::Error) {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            let _ = write!(message, "{text}");
+        }
+    }
+    eprintln!("kafi: error: {message}");
+}
+
+/// Buffered standard output written in large chunks.
+pub struct Out {
+    buf: Vec<u8>,
+    stdout: io::StdoutLock<'static>,
+}
+
+impl Out {
+    pub fn new() -> Self {
+        Self {
+            buf: Vec::with_capacity(1 << 17),
+            stdout: io::stdout().lock(),
+        }
+    }
+
+    /// The buffer to append to; call [`Out::maybe_flush`] after appending.
+    pub fn buf(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    pub fn maybe_flush(&mut self) -> io::Result<()> {
+        if self.buf.len() >= 1 << 16 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.stdout.write_all(&self.buf)?;
+        self.buf.clear();
+        self.stdout.flush()
+    }
+
+    pub fn line(&mut self, text: &str) -> io::Result<()> {
+        self.buf.extend_from_slice(text.as_bytes());
+        self.buf.push(b'\n');
+        self.maybe_flush()
+    }
+}
+
+/// A spinner on stderr when it is a terminal.
+pub fn progress(label: &str) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {pos} messages ({per_sec})")
+            .expect("valid template"),
+    );
+    bar.set_message(label.to_owned());
+    Some(bar)
+}
