@@ -48,3 +48,8 @@ impl Local {
         open(StorageKind::Local, name)
     }
 }
+
+/// The repository README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

@@ -281,8 +281,9 @@ pub async fn run(command: Command) -> Result<u8> {
             let codec = Codec::new(options_types(&shell, &options));
             let mut out = Out::new();
             for m in messages {
+                let offset = m.offset;
                 let record = codec.encode(m)?;
-                out.line(&record_json(&topic, &record, &codec)?)?;
+                out.line(&record_json(&topic, offset, &record, &codec)?)?;
             }
             out.flush()?;
             Ok(0)
@@ -428,8 +429,9 @@ pub async fn run(command: Command) -> Result<u8> {
                     let codec = Codec::new(options_types(&shell, &options));
                     let mut out = Out::new();
                     for m in shell.compact(&topic, &options).await? {
+                        let offset = m.offset;
                         let record = codec.encode(m)?;
-                        out.line(&record_json(&topic, &record, &codec)?)?;
+                        out.line(&record_json(&topic, offset, &record, &codec)?)?;
                     }
                     out.flush()?;
                 }
@@ -635,12 +637,12 @@ async fn cat(shell: &Shell, topic: &str, read: &ReadArgs, types: &TypeArgs) -> R
 }
 
 /// A record printed in the JSON-lines form (for commands holding decoded messages).
-fn record_json(topic: &str, record: &ProduceRecord, codec: &Codec) -> Result<String> {
+fn record_json(topic: &str, offset: i64, record: &ProduceRecord, codec: &Codec) -> Result<String> {
     let raw = kafi::core::RawMessage {
         topic: topic.into(),
         headers: record.headers.clone(),
         partition: record.partition.unwrap_or(0),
-        offset: 0,
+        offset,
         timestamp: record.timestamp.unwrap_or_else(Timestamp::now),
         key: record.key.clone(),
         value: record.value.clone(),

@@ -35,25 +35,28 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
             return 2;
         }
         if let Some(e) = cause.downcast_ref::<kafi::core::Error>() {
-            use kafi::core::Error as E;
-            if matches!(
-                e,
-                E::Config(_)
-                    | E::InvalidTopicName { .. }
-                    | E::InvalidArgument(_)
-                    | E::Unsupported { .. }
-            ) {
+            if is_usage(e) {
                 return 2;
             }
         }
         if let Some(e) = cause.downcast_ref::<kafi::Error>() {
             use kafi::Error as E;
-            if matches!(e, E::Regex { .. } | E::Jq { .. } | E::InvalidArgument(_)) {
-                return 2;
+            match e {
+                E::Regex { .. } | E::Jq { .. } | E::InvalidArgument(_) => return 2,
+                E::Storage(inner) if is_usage(inner) => return 2,
+                _ => {}
             }
         }
     }
     3
+}
+
+fn is_usage(e: &kafi::core::Error) -> bool {
+    use kafi::core::Error as E;
+    matches!(
+        e,
+        E::Config(_) | E::InvalidTopicName { .. } | E::InvalidArgument(_) | E::Unsupported { .. }
+    )
 }
 
 /// Prints an error and its causes on one line, skipping causes whose text
