@@ -64,9 +64,7 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(murmur2(input.as_bytes()), *expected, "murmur2({input:?})");
         }
-        let abc: &[u8] = &[b'a', b'b', b'c'];
-        assert_eq!(murmur2(abc), 479470107);
-        assert_eq!(murmur2(b""), 275646681);
+        assert_eq!(murmur2(b"abc"), 479470107);
     }
 
     // Partitions the Java client chooses (BuiltInPartitioner.partitionForKey).

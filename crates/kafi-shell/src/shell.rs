@@ -393,6 +393,7 @@ impl Shell {
 
     /// Shared read-transform-write loop for `cp` and the `_to` forms: `f`
     /// turns each message into records pushed onto the output.
+    #[allow(clippy::too_many_arguments)]
     async fn transfer(
         &self,
         topic: &str,
@@ -726,6 +727,7 @@ impl Shell {
 
     /// Folds while writing: `f` returns the new accumulator and messages to
     /// write. Returns `(acc, read, written)`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn foldl_to<A>(
         &self,
         topic: &str,
