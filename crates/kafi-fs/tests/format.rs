@@ -673,9 +673,10 @@ async fn reading_near_the_end_does_not_touch_early_segments() {
     assert_eq!(text(&got[0].value), "v1995");
     let got = read_from(1990).await.unwrap(); // a segment boundary
     assert_eq!(offsets_of(&got), (1990..2000).collect::<Vec<_>>());
-    // Negative offsets count from the end.
-    let got = read_from(-3).await.unwrap();
-    assert_eq!(offsets_of(&got), (1997..2000).collect::<Vec<_>>());
+    assert_eq!(
+        offsets_of(&read_from(2000).await.unwrap()),
+        Vec::<i64>::new()
+    );
 
     // Remove some early segments and replace another with garbage: reading
     // from a late offset is unaffected, so the reader never rescans them.
@@ -693,6 +694,26 @@ async fn reading_near_the_end_does_not_touch_early_segments() {
     assert_eq!(offsets_of(&got), (1503..2000).collect::<Vec<_>>());
     // Whereas reading through the garbage fails.
     assert!(read_from(995).await.is_err());
+}
+
+/// `StartOffsets::Explicit` documents negative offsets as counting from the
+/// high watermark with `-1` = the last message.
+#[tokio::test]
+async fn negative_explicit_offsets_count_from_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = three_segments(dir.path(), "neg").await;
+    for (offset, expected) in [(-1, 29..30), (-3, 27..30), (-30, 0..30)] {
+        let mut c = storage
+            .consumer("neg", explicit(&[(0, offset)]))
+            .await
+            .unwrap();
+        let got = drain(c.as_mut()).await.unwrap();
+        assert_eq!(
+            offsets_of(&got),
+            expected.collect::<Vec<_>>(),
+            "start offset {offset} (-1 = last message)"
+        );
+    }
 }
 
 // ----- (f) object-store friendliness -----------------------------------------

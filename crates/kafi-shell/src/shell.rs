@@ -382,6 +382,9 @@ impl Shell {
             }
             Err(e) => {
                 let _ = reader.checkpoint().await;
+                if consumed == 0 {
+                    return Err(e);
+                }
                 Err(Error::Interrupted {
                     consumed,
                     produced: 0,

@@ -31,7 +31,13 @@ fn tour_env() -> TestEnv {
         r#"{"bla": 123}"#,
     ]);
     env.ok_stdin(
-        &["produce", "local:local", "topic_json", "--key-separator", ":"],
+        &[
+            "produce",
+            "local:local",
+            "topic_json",
+            "--key-separator",
+            ":",
+        ],
         "456:{\"bla\": 456}\n789:{\"bla\": 789}\n",
     );
     env
@@ -46,11 +52,13 @@ fn touch_with_three_partitions() {
     assert_eq!(run.stdout, "");
     env.ok(&["exists", "local:local", "topic_json"]);
     assert_eq!(
-        env.ok(&["partitions", "local:local", "topic_json", "--json"]).json(),
+        env.ok(&["partitions", "local:local", "topic_json", "--json"])
+            .json(),
         json!({"topic_json": 3})
     );
     assert_eq!(
-        env.ok(&["watermarks", "local:local", "topic_json", "--json"]).json(),
+        env.ok(&["watermarks", "local:local", "topic_json", "--json"])
+            .json(),
         json!({"topic_json": {"0": [0, 0], "1": [0, 0], "2": [0, 0]}})
     );
     env.ok(&[
@@ -62,12 +70,21 @@ fn touch_with_three_partitions() {
         r#"{"bla": 123}"#,
     ]);
     env.ok_stdin(
-        &["produce", "local:local", "topic_json", "--key-separator", ":"],
+        &[
+            "produce",
+            "local:local",
+            "topic_json",
+            "--key-separator",
+            ":",
+        ],
         "456:{\"bla\": 456}\n789:{\"bla\": 789}\n",
     );
     let messages = env.cat(&["local:local", "topic_json"]);
     assert_eq!(messages.len(), 3);
-    let mut keys: Vec<&str> = messages.iter().map(|m| m["key"].as_str().unwrap()).collect();
+    let mut keys: Vec<&str> = messages
+        .iter()
+        .map(|m| m["key"].as_str().unwrap())
+        .collect();
     keys.sort();
     assert_eq!(keys, ["123", "456", "789"]);
     for m in &messages {
@@ -91,7 +108,9 @@ fn touch_with_three_partitions() {
         .collect();
     assert_eq!(parts.len(), 2);
     assert_eq!(parts[0], parts[1]);
-    let marks = env.ok(&["watermarks", "local:local", "topic_json", "--json"]).json();
+    let marks = env
+        .ok(&["watermarks", "local:local", "topic_json", "--json"])
+        .json();
     let total: i64 = marks["topic_json"]
         .as_object()
         .unwrap()
@@ -101,7 +120,9 @@ fn touch_with_three_partitions() {
     assert_eq!(total, 4);
     let long = env.ok(&["ls", "-l", "local:local"]);
     assert!(
-        long.lines().iter().any(|l| l.starts_with("topic_json\t3\t4\t")),
+        long.lines()
+            .iter()
+            .any(|l| l.starts_with("topic_json\t3\t4\t")),
         "ls -l: {}",
         long.stdout
     );
@@ -131,7 +152,10 @@ fn produce_and_cat_print_the_json_lines_form() {
         );
         assert_eq!(m["timestamp"].as_array().unwrap().len(), 2);
     }
-    assert_eq!(field(&messages, "key"), [&json!("123"), &json!("456"), &json!("789")]);
+    assert_eq!(
+        field(&messages, "key"),
+        [&json!("123"), &json!("456"), &json!("789")]
+    );
     assert_eq!(
         field(&messages, "value"),
         [
@@ -153,18 +177,37 @@ fn produce_reads_stdin_one_value_per_line() {
     let messages = env.cat(&["local:local", "lines"]);
     assert_eq!(
         field(&messages, "value"),
-        [&json!(1), &json!("two"), &json!({"three": [3]}), &Value::Null]
+        [
+            &json!(1),
+            &json!("two"),
+            &json!({"three": [3]}),
+            &Value::Null
+        ]
     );
     assert_eq!(field(&messages, "key"), [&Value::Null; 4]);
-    assert_eq!(field(&messages, "offset"), [&json!(0), &json!(1), &json!(2), &json!(3)]);
+    assert_eq!(
+        field(&messages, "offset"),
+        [&json!(0), &json!(1), &json!(2), &json!(3)]
+    );
     // Without a separator in the line the whole line is the value.
     env.ok_stdin(
-        &["produce", "local:local", "lines", "--key-separator", "::", "--type", "str"],
+        &[
+            "produce",
+            "local:local",
+            "lines",
+            "--key-separator",
+            "::",
+            "--type",
+            "str",
+        ],
         "a::b::c\nnoseparator\n",
     );
     let messages = env.cat(&["local:local", "lines", "--offsets", "0=4", "--type", "str"]);
     assert_eq!(field(&messages, "key"), [&json!("a"), &Value::Null]);
-    assert_eq!(field(&messages, "value"), [&json!("b::c"), &json!("noseparator")]);
+    assert_eq!(
+        field(&messages, "value"),
+        [&json!("b::c"), &json!("noseparator")]
+    );
 }
 
 #[test]
@@ -234,7 +277,10 @@ fn cat_types() {
     assert_eq!(value_str[2]["value"], r#"{"bla": 789}"#);
     // The keys are JSON numbers when read as json.
     let key_json = env.cat(&["local:local", "topic_json", "--key-type", "json"]);
-    assert_eq!(field(&key_json, "key"), [&json!(123), &json!(456), &json!(789)]);
+    assert_eq!(
+        field(&key_json, "key"),
+        [&json!(123), &json!(456), &json!(789)]
+    );
     assert_eq!(key_json[0]["value"], json!({"bla": 123}));
     // --key-type overrides --type for the key.
     let mixed = env.cat(&[
@@ -265,9 +311,16 @@ fn cp_with_map_and_flatmap() {
     let copy = env.cat(&["local:backup", "topic_json_copy"]);
     assert_eq!(
         field(&copy, "value"),
-        [&json!({"bla": 165}), &json!({"bla": 498}), &json!({"bla": 831})]
+        [
+            &json!({"bla": 165}),
+            &json!({"bla": 498}),
+            &json!({"bla": 831})
+        ]
     );
-    assert_eq!(field(&copy, "key"), [&json!("123"), &json!("456"), &json!("789")]);
+    assert_eq!(
+        field(&copy, "key"),
+        [&json!("123"), &json!("456"), &json!("789")]
+    );
     assert_eq!(field(&copy, "topic"), [&json!("topic_json_copy"); 3]);
     assert!(env.path("backup/topics/topic_json_copy").is_dir());
     assert!(!env.path("data/topics/topic_json_copy").exists());
@@ -345,7 +398,10 @@ fn filter_with_jq() {
 fn ls_variants() {
     let env = tour_env();
     env.ok(&["touch", "local:local", "other", "-p", "2"]);
-    assert_eq!(env.ok(&["ls", "local:local"]).lines(), ["other", "topic_json"]);
+    assert_eq!(
+        env.ok(&["ls", "local:local"]).lines(),
+        ["other", "topic_json"]
+    );
     assert_eq!(
         env.ok(&["ls", "local:local", "--json"]).json(),
         json!(["other", "topic_json"])
@@ -382,7 +438,8 @@ fn wc_counts() {
     // Per message: key "123" is 1 word and 3 bytes, value `{"bla": 123}`
     // 2 words and 12 bytes.
     assert_eq!(
-        env.ok(&["wc", "local:local", "topic_json", "--json"]).json(),
+        env.ok(&["wc", "local:local", "topic_json", "--json"])
+            .json(),
         json!({"messages": 3, "words": 9, "bytes": 45})
     );
     assert_eq!(
@@ -390,7 +447,8 @@ fn wc_counts() {
         "3 9 45 topic_json\n"
     );
     assert_eq!(
-        env.ok(&["wc", "local:local", "topic_json", "-n", "1", "--json"]).json(),
+        env.ok(&["wc", "local:local", "topic_json", "-n", "1", "--json"])
+            .json(),
         json!({"messages": 1, "words": 3, "bytes": 15})
     );
 }
@@ -400,7 +458,9 @@ fn diff_exit_codes() {
     let env = tour_env();
     let run = env.ok(&["cp", "local:local", "topic_json", "local:backup", "same"]);
     assert_eq!(run.stderr.trim_end(), "3 message(s) read, 3 written");
-    let same = env.run(&["diff", "local:local", "topic_json", "local:backup", "same"]).code(0);
+    let same = env
+        .run(&["diff", "local:local", "topic_json", "local:backup", "same"])
+        .code(0);
     assert_eq!(same.stdout, "");
     env.ok(&[
         "cp",
@@ -412,13 +472,21 @@ fn diff_exit_codes() {
         ".value.bla += 42",
     ]);
     let differ = env
-        .run(&["diff", "local:local", "topic_json", "local:backup", "mapped"])
+        .run(&[
+            "diff",
+            "local:local",
+            "topic_json",
+            "local:backup",
+            "mapped",
+        ])
         .code(1);
     let lines = differ.lines();
     assert_eq!(lines.len(), 6, "{}", differ.stdout);
     for (i, pair) in lines.chunks(2).enumerate() {
-        let left: Value = serde_json::from_str(pair[0].strip_prefix("< ").expect("< line")).unwrap();
-        let right: Value = serde_json::from_str(pair[1].strip_prefix("> ").expect("> line")).unwrap();
+        let left: Value =
+            serde_json::from_str(pair[0].strip_prefix("< ").expect("< line")).unwrap();
+        let right: Value =
+            serde_json::from_str(pair[1].strip_prefix("> ").expect("> line")).unwrap();
         assert_eq!(left["topic"], "topic_json");
         assert_eq!(right["topic"], "mapped");
         assert_eq!(left["offset"], i as i64);
@@ -437,15 +505,22 @@ fn diff_exit_codes() {
 #[test]
 fn tail_and_head() {
     let env = tour_env();
-    let tail = env.ok(&["tail", "local:local", "topic_json", "-n", "2"]).json_lines();
+    let tail = env
+        .ok(&["tail", "local:local", "topic_json", "-n", "2"])
+        .json_lines();
     assert_eq!(field(&tail, "key"), [&json!("456"), &json!("789")]);
     assert_eq!(field(&tail, "offset"), [&json!(1), &json!(2)]);
-    assert_eq!(field(&tail, "value"), [&json!({"bla": 456}), &json!({"bla": 789})]);
+    assert_eq!(
+        field(&tail, "value"),
+        [&json!({"bla": 456}), &json!({"bla": 789})]
+    );
     let all = env.cat(&["local:local", "topic_json"]);
     assert_eq!(tail, all[1..].to_vec());
     let tail_all = env.ok(&["tail", "local:local", "topic_json"]).json_lines();
     assert_eq!(tail_all, all);
-    let head = env.ok(&["head", "local:local", "topic_json", "-n", "1"]).json_lines();
+    let head = env
+        .ok(&["head", "local:local", "topic_json", "-n", "1"])
+        .json_lines();
     assert_eq!(head, all[..1].to_vec());
     let head_default = env.ok(&["head", "local:local", "topic_json"]).json_lines();
     assert_eq!(head_default, all);
@@ -459,13 +534,25 @@ fn exists_rm_and_partitions() {
     let no = env.run(&["exists", "local:local", "missing"]).code(1);
     assert_eq!((no.stdout.as_str(), no.stderr.as_str()), ("", ""));
 
-    assert_eq!(env.ok(&["partitions", "local:local", "topic_json"]).stdout, "1\n");
     assert_eq!(
-        env.ok(&["partitions", "local:local", "topic_json", "--set", "3", "--json"]).json(),
+        env.ok(&["partitions", "local:local", "topic_json"]).stdout,
+        "1\n"
+    );
+    assert_eq!(
+        env.ok(&[
+            "partitions",
+            "local:local",
+            "topic_json",
+            "--set",
+            "3",
+            "--json"
+        ])
+        .json(),
         json!({"topic_json": 3})
     );
     assert_eq!(
-        env.ok(&["watermarks", "local:local", "topic_json", "--json"]).json(),
+        env.ok(&["watermarks", "local:local", "topic_json", "--json"])
+            .json(),
         json!({"topic_json": {"0": [0, 3], "1": [0, 0], "2": [0, 0]}})
     );
     // Partitions cannot shrink.
@@ -475,18 +562,27 @@ fn exists_rm_and_partitions() {
     env.ok(&["touch", "local:local", "tmp_a"]);
     env.ok(&["touch", "local:local", "tmp_b"]);
     env.ok(&["rm", "local:local", "tmp_*"]);
-    assert_eq!(env.ok(&["ls", "local:local", "--json"]).json(), json!(["topic_json"]));
+    assert_eq!(
+        env.ok(&["ls", "local:local", "--json"]).json(),
+        json!(["topic_json"])
+    );
     env.ok(&["rm", "local:local", "topic_json"]);
     env.run(&["exists", "local:local", "topic_json"]).code(1);
     assert_eq!(env.ok(&["ls", "local:local", "--json"]).json(), json!([]));
     assert!(!env.path("data/topics/topic_json").exists());
+    env.run(&["rm", "local:local", "topic_json"])
+        .error(3, &["\"topic_json\"", "does not exist"]);
+    env.run(&["rm", "local:local", "zz*"]).error(2, &["zz*"]);
+    env.run(&["delete-groups", "local:local", "nog"])
+        .error(3, &["nog"]);
 }
 
 #[test]
 fn watermarks_config_and_delete_records() {
     let env = tour_env();
     assert_eq!(
-        env.ok(&["watermarks", "local:local", "topic_json", "--json"]).json(),
+        env.ok(&["watermarks", "local:local", "topic_json", "--json"])
+            .json(),
         json!({"topic_json": {"0": [0, 3]}})
     );
     assert_eq!(
@@ -525,19 +621,28 @@ fn watermarks_config_and_delete_records() {
         json!({"topic_json": {"0": 1}})
     );
     assert_eq!(
-        env.ok(&["watermarks", "local:local", "topic_json", "--json"]).json(),
+        env.ok(&["watermarks", "local:local", "topic_json", "--json"])
+            .json(),
         json!({"topic_json": {"0": [1, 3]}})
     );
     let rest = env.cat(&["local:local", "topic_json"]);
     assert_eq!(field(&rest, "offset"), [&json!(1), &json!(2)]);
     assert_eq!(
-        env.ok(&["wc", "local:local", "topic_json", "--json"]).json()["messages"],
+        env.ok(&["wc", "local:local", "topic_json", "--json"])
+            .json()["messages"],
         2
     );
     // -1 deletes everything.
-    env.ok(&["delete-records", "local:local", "topic_json", "--offsets", "0=-1"]);
+    env.ok(&[
+        "delete-records",
+        "local:local",
+        "topic_json",
+        "--offsets",
+        "0=-1",
+    ]);
     assert_eq!(
-        env.ok(&["watermarks", "local:local", "topic_json", "--json"]).json(),
+        env.ok(&["watermarks", "local:local", "topic_json", "--json"])
+            .json(),
         json!({"topic_json": {"0": [3, 3]}})
     );
     assert_eq!(env.cat(&["local:local", "topic_json"]).len(), 0);
@@ -551,11 +656,27 @@ fn offsets_for_times() {
         env.ok(&["produce", "local:local", "t", "--timestamp", ts, v]);
     }
     assert_eq!(
-        env.ok(&["offsets-for-times", "local:local", "t", "--times", "0=1500", "--json"]).json(),
+        env.ok(&[
+            "offsets-for-times",
+            "local:local",
+            "t",
+            "--times",
+            "0=1500",
+            "--json"
+        ])
+        .json(),
         json!({"t": {"0": 1}})
     );
     assert_eq!(
-        env.ok(&["offsets-for-times", "local:local", "t", "--times", "0=9000", "--json"]).json(),
+        env.ok(&[
+            "offsets-for-times",
+            "local:local",
+            "t",
+            "--times",
+            "0=9000",
+            "--json"
+        ])
+        .json(),
         json!({"t": {"0": -1}})
     );
     assert_eq!(
@@ -576,10 +697,16 @@ fn offsets_for_times() {
 #[test]
 fn consumer_groups() {
     let env = tour_env();
-    assert_eq!(env.ok(&["groups", "local:local", "--json"]).json(), json!([]));
+    assert_eq!(
+        env.ok(&["groups", "local:local", "--json"]).json(),
+        json!([])
+    );
     let read = env.cat(&["local:local", "topic_json", "--group", "g1"]);
     assert_eq!(read.len(), 3);
-    assert_eq!(env.ok(&["groups", "local:local", "--json"]).json(), json!(["g1"]));
+    assert_eq!(
+        env.ok(&["groups", "local:local", "--json"]).json(),
+        json!(["g1"])
+    );
     assert_eq!(env.ok(&["groups", "local:local"]).stdout, "g1\n");
     assert_eq!(
         env.ok(&["group-offsets", "local:local", "--json"]).json(),
@@ -594,7 +721,11 @@ fn consumer_groups() {
         json!({"g1": {"topic_json": {"0": 0}}})
     );
     // The group continues where it stopped.
-    assert_eq!(env.cat(&["local:local", "topic_json", "--group", "g1"]).len(), 0);
+    assert_eq!(
+        env.cat(&["local:local", "topic_json", "--group", "g1"])
+            .len(),
+        0
+    );
     env.ok(&["produce", "local:local", "topic_json", r#"{"bla": 1}"#]);
     assert_eq!(
         env.ok(&["lags", "local:local", "g1", "--json"]).json(),
@@ -603,9 +734,17 @@ fn consumer_groups() {
     let next = env.cat(&["local:local", "topic_json", "--group", "g1"]);
     assert_eq!(field(&next, "offset"), [&json!(3)]);
 
-    env.ok(&["set-group-offsets", "local:local", "g1", "topic_json", "--offsets", "0=1"]);
+    env.ok(&[
+        "set-group-offsets",
+        "local:local",
+        "g1",
+        "topic_json",
+        "--offsets",
+        "0=1",
+    ]);
     assert_eq!(
-        env.ok(&["group-offsets", "local:local", "g1", "--json"]).json(),
+        env.ok(&["group-offsets", "local:local", "g1", "--json"])
+            .json(),
         json!({"g1": {"topic_json": {"0": 1}}})
     );
     env.ok(&["cp-group-offsets", "local:local", "g1", "local:local", "g2"]);
@@ -614,12 +753,19 @@ fn consumer_groups() {
         json!(["g1", "g2"])
     );
     assert_eq!(
-        env.ok(&["group-offsets", "local:local", "g2", "--json"]).json(),
+        env.ok(&["group-offsets", "local:local", "g2", "--json"])
+            .json(),
         json!({"g2": {"topic_json": {"0": 1}}})
     );
 
-    assert_eq!(env.ok(&["delete-groups", "local:local", "g1"]).stdout, "g1\n");
-    assert_eq!(env.ok(&["groups", "local:local", "--json"]).json(), json!(["g2"]));
+    assert_eq!(
+        env.ok(&["delete-groups", "local:local", "g1"]).stdout,
+        "g1\n"
+    );
+    assert_eq!(
+        env.ok(&["groups", "local:local", "--json"]).json(),
+        json!(["g2"])
+    );
     env.run(&["lags", "local:local", "g1"]).error(3, &["g1"]);
 }
 
@@ -628,10 +774,20 @@ fn compact_keeps_the_last_message_per_key() {
     let env = TestEnv::new();
     env.ok(&["touch", "local:local", "c"]);
     env.ok_stdin(
-        &["produce", "local:local", "c", "--key-separator", ":", "--type", "str"],
+        &[
+            "produce",
+            "local:local",
+            "c",
+            "--key-separator",
+            ":",
+            "--type",
+            "str",
+        ],
         "k1:a\nk2:b\nk1:c\n",
     );
-    let printed = env.ok(&["compact", "local:local", "c", "--type", "str"]).json_lines();
+    let printed = env
+        .ok(&["compact", "local:local", "c", "--type", "str"])
+        .json_lines();
     assert_eq!(field(&printed, "key"), [&json!("k2"), &json!("k1")]);
     assert_eq!(field(&printed, "value"), [&json!("b"), &json!("c")]);
     assert_eq!(field(&printed, "offset"), [&json!(1), &json!(2)]);
@@ -657,7 +813,15 @@ fn compact_keeps_the_last_message_per_key() {
 #[test]
 fn recreate_keeps_partitions_and_config() {
     let env = TestEnv::new();
-    env.ok(&["touch", "local:local", "r", "-p", "2", "-c", "retention.ms=5000"]);
+    env.ok(&[
+        "touch",
+        "local:local",
+        "r",
+        "-p",
+        "2",
+        "-c",
+        "retention.ms=5000",
+    ]);
     env.ok(&["produce", "local:local", "r", "1", "2", "3"]);
     env.ok(&["recreate", "local:local", "r"]);
     assert_eq!(
@@ -675,7 +839,10 @@ fn recreate_keeps_partitions_and_config() {
 fn quickstart_in_an_empty_directory() {
     let env = TestEnv::bare();
     let run = env.ok(&["quickstart"]);
-    assert!(env.path("kafi-data").is_dir(), "quickstart did not use ./kafi-data");
+    assert!(
+        env.path("kafi-data").is_dir(),
+        "quickstart did not use ./kafi-data"
+    );
     let lines = run.lines();
     for step in [
         "$ kafi touch local:local topic_json",
@@ -692,7 +859,11 @@ fn quickstart_in_an_empty_directory() {
     let mapped: Vec<i64> = lines
         .iter()
         .filter(|l| l.contains("\"topic_json_mapped\""))
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["value"]["bla"].as_i64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["value"]["bla"]
+                .as_i64()
+                .unwrap()
+        })
         .collect();
     assert_eq!(mapped, [165, 498, 831]);
     // It can run twice.
@@ -716,7 +887,14 @@ fn envelope_copy_is_lossless() {
     .join("\n")
         + "\n";
     env.ok_stdin(
-        &["produce", "local:local", "t", "--envelope", "--type", "bytes"],
+        &[
+            "produce",
+            "local:local",
+            "t",
+            "--envelope",
+            "--type",
+            "bytes",
+        ],
         &input,
     );
     let original = env.cat(&["local:local", "t", "--type", "bytes"]);
@@ -738,10 +916,7 @@ fn envelope_copy_is_lossless() {
         .unwrap();
     assert_eq!(null_key["key"], Value::Null);
     assert_eq!(null_key["partition"], 0);
-    let null_value = original
-        .iter()
-        .find(|m| m["partition"] == 1)
-        .unwrap();
+    let null_value = original.iter().find(|m| m["partition"] == 1).unwrap();
     assert_eq!(null_value["value"], Value::Null);
     assert_eq!(null_value["key"], "\u{0}\u{1}\u{2}");
 
@@ -755,33 +930,76 @@ fn envelope_copy_is_lossless() {
         .expect("spawn cat");
     let pipe = cat.stdout.take().expect("cat stdout");
     let produce = env
-        .command(&["produce", "local:backup", "t2", "--envelope", "--type", "bytes"])
+        .command(&[
+            "produce",
+            "local:backup",
+            "t2",
+            "--envelope",
+            "--type",
+            "bytes",
+        ])
         .stdin(Stdio::from(pipe))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()
         .expect("run produce");
     let cat = cat.wait_with_output().expect("wait for cat");
-    assert!(cat.status.success(), "cat failed: {}", String::from_utf8_lossy(&cat.stderr));
+    assert!(
+        cat.status.success(),
+        "cat failed: {}",
+        String::from_utf8_lossy(&cat.stderr)
+    );
     assert!(
         produce.status.success(),
         "produce failed: {}",
         String::from_utf8_lossy(&produce.stderr)
     );
 
-    env.run(&["diff", "local:local", "t", "local:backup", "t2", "--type", "bytes"])
-        .code(0);
+    env.run(&[
+        "diff",
+        "local:local",
+        "t",
+        "local:backup",
+        "t2",
+        "--type",
+        "bytes",
+    ])
+    .code(0);
     let copy = env.cat(&["local:backup", "t2", "--type", "bytes"]);
     assert_eq!(field(&copy, "topic"), [&json!("t2"); 5]);
     assert_eq!(without_topic(&copy), without_topic(&original));
     // Byte-for-byte the same lines apart from the topic.
-    let a = env.ok(&["cat", "local:local", "t", "--type", "bytes"]).stdout;
-    let b = env.ok(&["cat", "local:backup", "t2", "--type", "bytes"]).stdout;
-    assert_eq!(a.replace(r#"{"topic":"t","#, "{"), b.replace(r#"{"topic":"t2","#, "{"));
+    let a = env
+        .ok(&["cat", "local:local", "t", "--type", "bytes"])
+        .stdout;
+    let b = env
+        .ok(&["cat", "local:backup", "t2", "--type", "bytes"])
+        .stdout;
+    assert_eq!(
+        a.replace(r#"{"topic":"t","#, "{"),
+        b.replace(r#"{"topic":"t2","#, "{")
+    );
     // A changed message is found by diff.
-    env.ok(&["produce", "local:backup", "t2", "--partition", "0", "--type", "str", "x"]);
-    env.run(&["diff", "local:local", "t", "local:backup", "t2", "--type", "bytes"])
-        .code(1);
+    env.ok(&[
+        "produce",
+        "local:backup",
+        "t2",
+        "--partition",
+        "0",
+        "--type",
+        "str",
+        "x",
+    ]);
+    env.run(&[
+        "diff",
+        "local:local",
+        "t",
+        "local:backup",
+        "t2",
+        "--type",
+        "bytes",
+    ])
+    .code(1);
 }
 
 #[test]
@@ -821,7 +1039,11 @@ fn config_in_kafi_home_configs_locals_is_found() {
     env.ok(&["touch", "local:deep", "t"]);
     assert!(env.root().join("deepdata/topics/t").is_dir());
     let configs = env.ok(&["configs", "local"]);
-    assert!(configs.lines().contains(&"local:deep"), "{}", configs.stdout);
+    assert!(
+        configs.lines().contains(&"local:deep"),
+        "{}",
+        configs.stdout
+    );
 }
 
 #[test]
@@ -856,14 +1078,21 @@ fn unset_variable_in_config_is_named() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("kafi: error: "), "{stderr}");
-    assert!(stderr.contains("KAFI_CLI_TEST_SURELY_UNSET_VAR"), "{stderr}");
+    assert!(
+        stderr.contains("KAFI_CLI_TEST_SURELY_UNSET_VAR"),
+        "{stderr}"
+    );
     // With the variable set, the config works.
     let run = env
         .command(&["touch", "local:var", "t"])
         .env("KAFI_CLI_TEST_SURELY_UNSET_VAR", "vardata")
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(env.path("vardata/topics/t").is_dir());
 }
 
@@ -871,7 +1100,8 @@ fn unset_variable_in_config_is_named() {
 fn bad_storage_specs() {
     let env = TestEnv::new();
     env.run(&["ls", "local"]).error(2, &["KIND:CONFIG"]);
-    env.run(&["ls", "nosuchkind:local"]).error(2, &["nosuchkind"]);
+    env.run(&["ls", "nosuchkind:local"])
+        .error(2, &["nosuchkind"]);
     env.run(&["ls", "local:"]).error(2, &["local:"]);
 }
 
@@ -880,8 +1110,15 @@ fn unknown_type_name() {
     let env = tour_env();
     env.run(&["cat", "local:local", "topic_json", "--type", "foo"])
         .error(2, &["foo", "bytes", "str", "json"]);
-    env.run(&["produce", "local:local", "topic_json", "--value-type", "foo", "1"])
-        .error(2, &["foo"]);
+    env.run(&[
+        "produce",
+        "local:local",
+        "topic_json",
+        "--value-type",
+        "foo",
+        "1",
+    ])
+    .error(2, &["foo"]);
     assert_eq!(env.cat(&["local:local", "topic_json"]).len(), 3);
 }
 
@@ -901,11 +1138,15 @@ fn invalid_topic_names() {
 #[test]
 fn topic_not_found() {
     let env = TestEnv::new();
-    env.run(&["cat", "local:local", "nope"]).error(3, &["\"nope\""]);
-    env.run(&["watermarks", "local:local", "nope"]).error(3, &["nope"]);
-    env.run(&["tail", "local:local", "nope"]).error(3, &["nope"]);
+    env.run(&["cat", "local:local", "nope"])
+        .error(3, &["\"nope\""]);
+    env.run(&["watermarks", "local:local", "nope"])
+        .error(3, &["nope"]);
+    env.run(&["tail", "local:local", "nope"])
+        .error(3, &["nope"]);
     env.run(&["touch", "local:local", "t"]);
-    env.run(&["touch", "local:local", "t"]).error(3, &["\"t\"", "exists"]);
+    env.run(&["touch", "local:local", "t"])
+        .error(3, &["\"t\"", "exists"]);
 }
 
 #[test]
@@ -928,7 +1169,9 @@ fn producing_invalid_json_writes_nothing() {
 fn bad_numbers_are_clap_usage_errors() {
     let env = tour_env();
     for n in ["-1", "abc"] {
-        let run = env.run(&["cat", "local:local", "topic_json", "-n", n]).code(2);
+        let run = env
+            .run(&["cat", "local:local", "topic_json", "-n", n])
+            .code(2);
         assert!(run.stderr.contains(n), "{}", run.stderr);
         assert_eq!(run.stdout, "");
     }
@@ -1062,7 +1305,8 @@ fn broken_pipe_exits_quietly() {
     let input: String = (0..20_000).map(|i| format!("{{\"n\": {i}}}\n")).collect();
     env.ok_stdin(&["produce", "local:local", "big"], input);
     assert_eq!(
-        env.ok(&["watermarks", "local:local", "big", "--json"]).json(),
+        env.ok(&["watermarks", "local:local", "big", "--json"])
+            .json(),
         json!({"big": {"0": [0, 20000]}})
     );
     for cmd in ["cat", "grep"] {
@@ -1084,7 +1328,12 @@ fn broken_pipe_exits_quietly() {
         assert_eq!(m["value"], json!({"n": 0}));
         drop(reader);
         let mut stderr = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
         let status = child.wait().unwrap();
         if cmd == "cat" {
             assert_eq!(stderr, "", "kafi {cmd}: stderr after a closed pipe");

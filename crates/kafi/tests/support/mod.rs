@@ -231,9 +231,8 @@ impl Run {
     /// Stdout parsed as one JSON value.
     #[track_caller]
     pub fn json(&self) -> Value {
-        serde_json::from_str(self.stdout.trim_end()).unwrap_or_else(|e| {
-            panic!("stdout is not one JSON value: {e}\n{}", self.describe())
-        })
+        serde_json::from_str(self.stdout.trim_end())
+            .unwrap_or_else(|e| panic!("stdout is not one JSON value: {e}\n{}", self.describe()))
     }
 }
 

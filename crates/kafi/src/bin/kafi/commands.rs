@@ -680,6 +680,11 @@ async fn produce(
             "--envelope lines carry their keys; do not combine with --key or --key-separator",
         ));
     }
+    // Like a broker with auto.create.topics.enable, producing creates a missing topic.
+    if !shell.exists(topic).await? {
+        shell.touch(topic, 1, BTreeMap::new()).await?;
+        tracing::info!(topic, "created topic");
+    }
     let mut producer = shell.producer_with(topic, &write).await?;
     let codec = Codec::new(KeyValueTypes {
         key: key_type.unwrap_or(shell.settings().get().key_type),

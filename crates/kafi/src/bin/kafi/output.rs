@@ -72,6 +72,13 @@ pub fn report(e: &anyhow::Error) {
             let _ = write!(message, "{text}");
         }
     }
+    // Some causes (e.g. regex parse errors) span several lines: keep one line.
+    let message = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     eprintln!("kafi: error: {message}");
 }
 
