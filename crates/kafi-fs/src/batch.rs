@@ -240,15 +240,33 @@ pub fn read_header(data: &[u8], pos: usize) -> Result<BatchHeader, DecodeError> 
 }
 
 /// Walks the batch headers of a segment, checking lengths but not CRCs.
-pub fn headers(data: &[u8]) -> Result<Vec<BatchHeader>, DecodeError> {
+/// The base offsets must chain from `base` (the segment's name), since
+/// they lie outside the CRC.
+pub fn headers(data: &[u8], base: i64) -> Result<Vec<BatchHeader>, DecodeError> {
     let mut out = Vec::new();
     let mut pos = 0;
+    let mut expected = base;
     while pos < data.len() {
         let header = read_header(data, pos)?;
+        check_base(&header, expected, pos)?;
+        expected = header.next_offset();
         pos += header.total_len;
         out.push(header);
     }
     Ok(out)
+}
+
+fn check_base(header: &BatchHeader, expected: i64, pos: usize) -> Result<(), DecodeError> {
+    if header.base_offset != expected {
+        return Err(DecodeError {
+            position: pos as u64,
+            reason: format!(
+                "batch base offset {} does not follow on from offset {expected}",
+                header.base_offset
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Rewrites the base offsets of every batch in `segment` so it starts at
@@ -281,12 +299,15 @@ pub struct SegmentReader {
     batch_end: usize,
     header: Option<BatchHeader>,
     remaining: i32,
+    /// Base offset the next batch must have.
+    expected_base: i64,
 }
 
 impl SegmentReader {
-    /// A reader over a whole segment.
-    pub fn new(data: Bytes, topic: Arc<str>, partition: i32) -> Self {
+    /// A reader over a whole segment whose first batch starts at `base`.
+    pub fn new(data: Bytes, topic: Arc<str>, partition: i32, base: i64) -> Self {
         Self {
+            expected_base: base,
             data,
             topic,
             partition,
@@ -299,8 +320,8 @@ impl SegmentReader {
     }
 
     /// The offset after the last record of the segment, reading only headers.
-    pub fn end_offset(data: &[u8]) -> Result<Option<i64>, DecodeError> {
-        Ok(headers(data)?.last().map(BatchHeader::next_offset))
+    pub fn end_offset(data: &[u8], base: i64) -> Result<Option<i64>, DecodeError> {
+        Ok(headers(data, base)?.last().map(BatchHeader::next_offset))
     }
 
     fn enter_next_batch(&mut self) -> Result<bool, DecodeError> {
@@ -316,6 +337,7 @@ impl SegmentReader {
             return Ok(false);
         }
         let header = read_header(&self.data, pos)?;
+        check_base(&header, self.expected_base, pos)?;
         let end = pos + header.total_len;
         let stored = u32::from_be_bytes(self.data[pos + 17..pos + 21].try_into().unwrap_or([0; 4]));
         let computed = crc32c::crc32c(&self.data[pos + CRC_START..end]);
@@ -332,6 +354,7 @@ impl SegmentReader {
         self.pos = pos + BATCH_HEADER_LEN;
         self.batch_end = end;
         self.remaining = header.record_count;
+        self.expected_base = header.next_offset();
         self.header = Some(header);
         Ok(true)
     }
@@ -480,7 +503,12 @@ mod tests {
     }
 
     fn decode_all(data: Vec<u8>) -> Result<Vec<RawMessage>, DecodeError> {
-        let mut reader = SegmentReader::new(Bytes::from(data), Arc::from("t"), 3);
+        let base = if data.len() >= 8 { i64::from_be_bytes(data[..8].try_into().unwrap()) } else { 0 };
+        decode_from(data, base)
+    }
+
+    fn decode_from(data: Vec<u8>, base: i64) -> Result<Vec<RawMessage>, DecodeError> {
+        let mut reader = SegmentReader::new(Bytes::from(data), Arc::from("t"), 3, base);
         let mut out = Vec::new();
         while let Some(m) = reader.next()? {
             out.push(m);
@@ -532,7 +560,7 @@ mod tests {
         let next = encode_segment(&mut buf, 100, &records, 999);
         assert_eq!(next, 104);
         assert_eq!(
-            headers_of(&buf).len(),
+            super::headers(&buf, 100).unwrap().len(),
             3,
             "log-append run gets its own batch"
         );
@@ -548,10 +576,6 @@ mod tests {
         }
     }
 
-    fn headers_of(buf: &[u8]) -> Vec<BatchHeader> {
-        headers(buf).unwrap()
-    }
-
     #[test]
     fn detects_flipped_bits_and_truncation() {
         let mut buf = Vec::new();
@@ -561,10 +585,10 @@ mod tests {
             &[record(Some(b"k"), Some(b"v"), vec![], None)],
             1,
         );
-        for i in CRC_START..buf.len() {
+        for i in (0..8).chain(CRC_START..buf.len()) {
             let mut bad = buf.clone();
             bad[i] ^= 0x10;
-            assert!(decode_all(bad).is_err(), "flip at {i} not detected");
+            assert!(decode_from(bad, 0).is_err(), "flip at {i} not detected");
         }
         for cut in 1..buf.len() {
             let err = decode_all(buf[..cut].to_vec()).unwrap_err();

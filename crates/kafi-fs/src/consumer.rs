@@ -45,7 +45,7 @@ impl FsConsumer {
                     Inner::check_partition(topic, &meta, partition)?;
                     let (low, high) = inner.partition_watermarks(topic, partition).await?;
                     let position = if offset < 0 {
-                        high + offset + 1
+                        high + offset
                     } else {
                         offset
                     };
@@ -98,7 +98,7 @@ impl FsConsumer {
         {
             cursor.reader = Some((
                 cursor.position,
-                SegmentReader::new(data, topic.clone(), cursor.partition),
+                SegmentReader::new(data, topic.clone(), cursor.partition, cursor.position),
             ));
             return Ok(true);
         }
@@ -119,7 +119,7 @@ impl FsConsumer {
                 cursor.position = cursor.position.max(base);
                 cursor.reader = Some((
                     base,
-                    SegmentReader::new(data, topic.clone(), cursor.partition),
+                    SegmentReader::new(data, topic.clone(), cursor.partition, base),
                 ));
                 return Ok(true);
             }
@@ -167,7 +167,14 @@ impl RawConsumer for FsConsumer {
                 break;
             }
             let index = (self.next_cursor + step) % count;
-            self.fill(index, &mut out, max).await?;
+            if let Err(e) = self.fill(index, &mut out, max).await {
+                // Hand out what was read; positions cover exactly these, and
+                // the next poll meets the error again.
+                if out.is_empty() {
+                    return Err(e);
+                }
+                break;
+            }
         }
         if count > 0 {
             self.next_cursor = (self.next_cursor + 1) % count;

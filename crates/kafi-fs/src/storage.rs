@@ -140,7 +140,7 @@ impl Inner {
         let Some(data) = self.read_segment(topic, partition, base).await? else {
             return Ok(None);
         };
-        SegmentReader::end_offset(&data).map_err(|e| self.corrupt(topic, partition, base, e))
+        SegmentReader::end_offset(&data, base).map_err(|e| self.corrupt(topic, partition, base, e))
     }
 
     pub(crate) fn corrupt(
@@ -391,12 +391,12 @@ impl Storage for FsStorage {
                 let Some(data) = self.inner.read_segment(topic, partition, base).await? else {
                     continue;
                 };
-                let headers = batch::headers(&data)
+                let headers = batch::headers(&data, base)
                     .map_err(|e| self.inner.corrupt(topic, partition, base, e))?;
                 if headers.iter().all(|h| h.max_timestamp < millis) {
                     continue;
                 }
-                let mut reader = SegmentReader::new(data, topic_arc.clone(), partition);
+                let mut reader = SegmentReader::new(data, topic_arc.clone(), partition, base);
                 while let Some(m) = reader
                     .next()
                     .map_err(|e| self.inner.corrupt(topic, partition, base, e))?

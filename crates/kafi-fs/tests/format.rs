@@ -427,16 +427,18 @@ async fn failed_poll_does_not_advance_past_undelivered_messages() {
     data[last] ^= 0x01;
     std::fs::write(&seg, &data).unwrap();
 
-    // A large poll reads segment 0 (10 messages) and then fails on segment 10.
+    // A large poll hands out segment 0 (10 messages) and stops at segment 10.
     let mut c = storage.consumer("lost", earliest("g")).await.unwrap();
+    let first = c.poll(1000).await.unwrap();
+    assert_eq!(offsets_of(&first), (0..10).collect::<Vec<_>>());
+    assert_eq!(c.positions(), BTreeMap::from([(0, 10)]));
+    // The next poll meets the corruption; the position stays on what was handed out.
     let err = c.poll(1000).await.unwrap_err();
     assert_corrupt_names(&err, &seg);
-    // None of offsets 0..10 were handed out, so the position must not be past them:
-    // committing positions now would otherwise lose those messages.
     assert_eq!(
         c.positions(),
-        BTreeMap::from([(0, 0)]),
-        "messages read into a failed poll were dropped but the position advanced past them"
+        BTreeMap::from([(0, 10)]),
+        "the position moved past messages that were never handed out"
     );
 }
 
@@ -772,7 +774,7 @@ async fn segments_are_immutable_and_named_by_their_base_offset() {
         assert_eq!(base, expected_base, "{name}");
         let inside = i64::from_be_bytes(state.content[..8].try_into().unwrap());
         assert_eq!(inside, base, "{name}: base offset inside");
-        let headers = kafi_fs::batch::headers(&state.content).unwrap();
+        let headers = kafi_fs::batch::headers(&state.content, base).unwrap();
         assert_eq!(headers[0].base_offset, base);
         for pair in headers.windows(2) {
             assert_eq!(pair[1].base_offset, pair[0].next_offset());
