@@ -1,7 +1,8 @@
 //! The codec: raw bytes to [`Data`] and back for a pair of types.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use bytes::Bytes;
 use kafi_config::SerdeType;
@@ -9,34 +10,144 @@ use kafi_core::{ProduceRecord, RawMessage};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::formats::{self, Format};
 use crate::json::{self, Envelope};
 use crate::message::{Data, KeyValueTypes, Message};
-use crate::schema::SchemaLookup;
+use crate::schema::{Schema, SchemaLookup, SchemaType};
+use crate::wire;
 use crate::{Error, Result};
 
-/// How one side (key or value) is (de)serialized.
+/// The schema of one side (key or value) of a schema registry type: the
+/// seed's `key_schema`/`key_schema_id` (and `value_` forms).
 ///
-/// The schema registry types will carry their state (schema, subject,
-/// caches) in their variants.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// For producing, `schema` is registered under the TopicNameStrategy
+/// subject (or found registered already); `schema_id` uses a registered
+/// schema as it is. Consuming needs neither: ids come with the messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SideSchema {
+    /// A schema text to register (Avro JSON, `.proto` source or JSON schema).
+    pub schema: Option<String>,
+    /// An id of a registered schema.
+    pub schema_id: Option<i32>,
+}
+
+impl SideSchema {
+    /// Neither a schema nor an id.
+    pub fn is_empty(&self) -> bool {
+        self.schema.is_none() && self.schema_id.is_none()
+    }
+}
+
+/// A registry side: its schema source and the compiled schemas by id,
+/// shared by clones of the codec.
+#[derive(Clone, Debug)]
+struct RegistrySide {
+    serde_type: SerdeType,
+    schema_type: SchemaType,
+    source: SideSchema,
+    state: Arc<RegistryState>,
+}
+
+#[derive(Debug, Default)]
+struct RegistryState {
+    writer: OnceLock<(i32, Arc<dyn Format>)>,
+    readers: RwLock<HashMap<i32, Arc<dyn Format>>>,
+}
+
+impl RegistrySide {
+    fn reader(&self, id: i32) -> Option<Arc<dyn Format>> {
+        self.state
+            .readers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
+    fn add_reader(&self, id: i32, format: Arc<dyn Format>) {
+        self.state
+            .readers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, format);
+    }
+
+    fn split<'a>(
+        &self,
+        bytes: &'a [u8],
+    ) -> Result<(Arc<dyn Format>, i32, &'a [u8]), DecodeFailure> {
+        let (id, payload) = wire::read_header(bytes).map_err(DecodeFailure::reason)?;
+        let format = self.reader(id).ok_or_else(|| {
+            DecodeFailure::Reason(format!(
+                "schema id {id} was not resolved (the codec was not prepared for this message)"
+            ))
+        })?;
+        Ok((format, id, payload))
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<Data, DecodeFailure> {
+        let (format, id, payload) = self.split(bytes)?;
+        format
+            .decode(payload)
+            .map(Data::Json)
+            .map_err(|e| DecodeFailure::Reason(format!("schema id {id}: {e}")))
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), DecodeFailure> {
+        let (format, id, payload) = self.split(bytes)?;
+        format
+            .write_json(out, payload)
+            .map_err(|e| DecodeFailure::Reason(format!("schema id {id}: {e}")))
+    }
+
+    fn encode_json(&self, value: &Value) -> Result<Bytes, String> {
+        let (id, format) = self.state.writer.get().ok_or_else(|| {
+            "no schema to write with: give a schema (key_schema/value_schema) or a schema id \
+             (key_schema_id/value_schema_id)"
+                .to_owned()
+        })?;
+        let mut out = Vec::with_capacity(64);
+        wire::write_header(&mut out, *id);
+        format.encode(value, &mut out)?;
+        Ok(Bytes::from(out))
+    }
+
+    fn encode(&self, data: &Data) -> Result<Bytes, String> {
+        match data {
+            Data::Json(v) => self.encode_json(v),
+            Data::Str(s) => self.encode_json(&parse_json_value(s.as_bytes())?),
+            Data::Bytes(b) => self.encode_json(&parse_json_value(b)?),
+        }
+    }
+}
+
+fn parse_json_value(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))
+}
+
+/// How one side (key or value) is (de)serialized.
+#[derive(Clone, Debug)]
 enum Side {
     Bytes,
     Str,
     Json,
-    Avro,
-    Protobuf,
-    JsonSchema,
+    Registry(Box<RegistrySide>),
 }
 
 impl Side {
-    fn new(serde_type: SerdeType) -> Self {
+    fn new(serde_type: SerdeType, source: SideSchema) -> Self {
         match serde_type {
             SerdeType::Bytes => Side::Bytes,
             SerdeType::Str => Side::Str,
             SerdeType::Json => Side::Json,
-            SerdeType::Avro => Side::Avro,
-            SerdeType::Protobuf => Side::Protobuf,
-            SerdeType::JsonSchema => Side::JsonSchema,
+            SerdeType::Avro | SerdeType::Protobuf | SerdeType::JsonSchema => {
+                Side::Registry(Box::new(RegistrySide {
+                    serde_type,
+                    schema_type: formats::schema_type_of(serde_type).unwrap_or_default(),
+                    source,
+                    state: Arc::default(),
+                }))
+            }
         }
     }
 
@@ -45,15 +156,7 @@ impl Side {
             Side::Bytes => SerdeType::Bytes,
             Side::Str => SerdeType::Str,
             Side::Json => SerdeType::Json,
-            Side::Avro => SerdeType::Avro,
-            Side::Protobuf => SerdeType::Protobuf,
-            Side::JsonSchema => SerdeType::JsonSchema,
-        }
-    }
-
-    fn unsupported(&self) -> Error {
-        Error::Unsupported {
-            serde_type: self.serde_type(),
+            Side::Registry(r) => r.serde_type,
         }
     }
 
@@ -67,9 +170,7 @@ impl Side {
             Side::Json => serde_json::from_slice(bytes)
                 .map(Data::Json)
                 .map_err(DecodeFailure::reason),
-            Side::Avro | Side::Protobuf | Side::JsonSchema => {
-                Err(DecodeFailure::Other(self.unsupported()))
-            }
+            Side::Registry(r) => r.decode(bytes),
         }
     }
 
@@ -86,9 +187,7 @@ impl Side {
                     serde_json::from_slice(bytes).map_err(DecodeFailure::reason)?;
                 json::write_json_text(out, raw.get());
             }
-            Side::Avro | Side::Protobuf | Side::JsonSchema => {
-                return Err(DecodeFailure::Other(self.unsupported()))
-            }
+            Side::Registry(r) => r.write_json(out, bytes)?,
         }
         Ok(())
     }
@@ -122,7 +221,7 @@ impl Side {
                     .map_err(encode_error),
                 Data::Bytes(b) => validate_json(b).map(|()| b.clone()).map_err(encode_error),
             },
-            Side::Avro | Side::Protobuf | Side::JsonSchema => Err(self.unsupported()),
+            Side::Registry(r) => r.encode(data).map_err(encode_error),
         }
     }
 
@@ -142,10 +241,16 @@ impl Side {
             Side::Bytes => serde_json::from_str::<Value>(text)
                 .map_err(FieldFailure::reason)
                 .and_then(|v| json::bytes_from_value(v).map_err(FieldFailure::Reason)),
-            Side::Avro | Side::Protobuf | Side::JsonSchema => {
-                Err(FieldFailure::Other(self.unsupported()))
+            Side::Registry(r) => {
+                let value: Value = serde_json::from_str(text).map_err(FieldFailure::reason)?;
+                r.encode_json(&value)
+                    .map_err(|reason| self.encode_failure(reason))
             }
         }
+    }
+
+    fn encode_failure(&self, reason: String) -> FieldFailure {
+        FieldFailure::Reason(format!("cannot encode as {}: {reason}", self.serde_type()))
     }
 
     /// Key or value bytes from a field of a transformed JSON object.
@@ -155,9 +260,9 @@ impl Side {
             (Side::Str, Value::String(s)) => Ok(Bytes::from(s.into_bytes())),
             (Side::Str, v) => Ok(json_to_bytes(&v)),
             (Side::Bytes, v) => json::bytes_from_value(v).map_err(FieldFailure::Reason),
-            (Side::Avro | Side::Protobuf | Side::JsonSchema, _) => {
-                Err(FieldFailure::Other(self.unsupported()))
-            }
+            (Side::Registry(r), v) => r
+                .encode_json(&v)
+                .map_err(|reason| self.encode_failure(reason)),
         }
     }
 }
@@ -166,7 +271,6 @@ impl Side {
 /// an error that stands on its own.
 enum DecodeFailure {
     Reason(String),
-    Other(Error),
 }
 
 impl DecodeFailure {
@@ -179,7 +283,6 @@ impl DecodeFailure {
 /// [`Error::Envelope`], or an error that stands on its own.
 enum FieldFailure {
     Reason(String),
-    Other(Error),
 }
 
 impl FieldFailure {
@@ -190,7 +293,6 @@ impl FieldFailure {
     fn into_error(self, field: &str) -> Error {
         match self {
             FieldFailure::Reason(reason) => Error::envelope(field, reason),
-            FieldFailure::Other(e) => e,
         }
     }
 }
@@ -223,16 +325,128 @@ pub struct Codec {
 impl Codec {
     /// A codec for `types`.
     pub fn new(types: KeyValueTypes) -> Self {
+        Self::with_schemas(types, SideSchema::default(), SideSchema::default())
+    }
+
+    /// A codec for `types` with schemas (or schema ids) to produce with.
+    pub fn with_schemas(types: KeyValueTypes, key: SideSchema, value: SideSchema) -> Self {
         Self {
             types,
-            key: Side::new(types.key),
-            value: Side::new(types.value),
+            key: Side::new(types.key, key),
+            value: Side::new(types.value, value),
             schema_lookup: None,
         }
     }
 
-    /// Uses `lookup` to find and register schemas (for the schema registry
-    /// types, once they are implemented).
+    /// Whether a side is a schema registry type (needs
+    /// [`prepare_decode`](Self::prepare_decode) before decoding and
+    /// [`prepare_encode`](Self::prepare_encode) before encoding).
+    pub fn needs_registry(&self) -> bool {
+        matches!(self.key, Side::Registry(_)) || matches!(self.value, Side::Registry(_))
+    }
+
+    /// Whether a schema or schema id was given to produce with.
+    pub fn has_write_schema(&self) -> bool {
+        [&self.key, &self.value]
+            .iter()
+            .any(|s| matches!(s, Side::Registry(r) if !r.source.is_empty()))
+    }
+
+    fn lookup_for(&self, serde_type: SerdeType) -> Result<&Arc<dyn SchemaLookup>> {
+        self.schema_lookup
+            .as_ref()
+            .ok_or(Error::Unsupported { serde_type })
+    }
+
+    /// Registers (or finds) the schemas given for producing to `topic`
+    /// under the TopicNameStrategy subjects, or fetches the given ids, so
+    /// that encoding needs no more lookups. Does nothing for sides without
+    /// a schema or id, and for the bytes, str and json types.
+    pub async fn prepare_encode(&self, topic: &str) -> Result<()> {
+        for (side, is_key) in [(&self.key, true), (&self.value, false)] {
+            let Side::Registry(r) = side else { continue };
+            if r.state.writer.get().is_some() || r.source.is_empty() {
+                continue;
+            }
+            let field = if is_key { "key" } else { "value" };
+            let lookup = self.lookup_for(r.serde_type)?;
+            let (id, format) = match (&r.source.schema_id, &r.source.schema) {
+                (Some(id), _) => {
+                    let schema = lookup.schema_by_id(*id).await?;
+                    if schema.schema_type != r.schema_type {
+                        return Err(Error::Encode {
+                            field,
+                            serde_type: r.serde_type,
+                            reason: format!(
+                                "schema id {id} is a {} schema, not {}",
+                                schema.schema_type, r.schema_type
+                            ),
+                        });
+                    }
+                    (*id, compile_for(r, field, &schema)?)
+                }
+                (None, Some(text)) => {
+                    let schema = Schema::new(r.schema_type, text.clone());
+                    let format = compile_for(r, field, &schema)?;
+                    let subject = wire::topic_name_subject(topic, is_key);
+                    (lookup.register(&subject, &schema).await?, format)
+                }
+                (None, None) => continue,
+            };
+            r.add_reader(id, format.clone());
+            let _ = r.state.writer.set((id, format));
+        }
+        Ok(())
+    }
+
+    /// Fetches and compiles the schemas of the ids in `messages` that this
+    /// codec has not seen yet, so that decoding them needs no lookups. Free
+    /// for the bytes, str and json types; bytes not in the wire format are
+    /// left for decoding to report.
+    pub async fn prepare_decode(&self, messages: &[RawMessage]) -> Result<()> {
+        for (side, field) in [(&self.key, "key"), (&self.value, "value")] {
+            let Side::Registry(r) = side else { continue };
+            let mut last = None;
+            for m in messages {
+                let bytes = if field == "key" { &m.key } else { &m.value };
+                let Some(id) = bytes.as_deref().and_then(wire::schema_id) else {
+                    continue;
+                };
+                if last == Some(id) || r.reader(id).is_some() {
+                    last = Some(id);
+                    continue;
+                }
+                let fail = |reason: String| Error::Decode {
+                    topic: m.topic.to_string(),
+                    partition: m.partition,
+                    offset: m.offset,
+                    field,
+                    serde_type: r.serde_type,
+                    reason,
+                };
+                let lookup = self.lookup_for(r.serde_type)?;
+                let schema = lookup.schema_by_id(id).await.map_err(|e| match e {
+                    Error::SchemaNotFound { .. } => {
+                        fail(format!("schema id {id} is not in the schema registry"))
+                    }
+                    other => other,
+                })?;
+                if schema.schema_type != r.schema_type {
+                    return Err(fail(format!(
+                        "schema id {id} is a {} schema, not {}",
+                        schema.schema_type, r.schema_type
+                    )));
+                }
+                let format =
+                    formats::compile(&schema).map_err(|e| fail(format!("schema id {id}: {e}")))?;
+                r.add_reader(id, format);
+                last = Some(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Uses `lookup` to find and register schemas.
     pub fn with_schema_lookup(mut self, lookup: Arc<dyn SchemaLookup>) -> Self {
         self.schema_lookup = Some(lookup);
         self
@@ -388,6 +602,14 @@ impl Codec {
     }
 }
 
+fn compile_for(r: &RegistrySide, field: &'static str, schema: &Schema) -> Result<Arc<dyn Format>> {
+    formats::compile(schema).map_err(|reason| Error::InvalidSchema {
+        field,
+        serde_type: r.serde_type,
+        reason,
+    })
+}
+
 fn write_side(
     out: &mut Vec<u8>,
     m: &RawMessage,
@@ -416,7 +638,6 @@ fn decode_error(m: &RawMessage, field: &'static str, side: &Side, failure: Decod
             serde_type: side.serde_type(),
             reason,
         },
-        DecodeFailure::Other(e) => e,
     }
 }
 

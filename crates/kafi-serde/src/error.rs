@@ -47,11 +47,21 @@ pub enum Error {
         /// Which field is wrong and why.
         reason: String,
     },
-    /// The type is not implemented yet (the schema registry types).
-    #[error("the {serde_type} type needs a schema registry; it is not available yet")]
+    /// A schema registry type was used without a schema registry.
+    #[error("the {serde_type} type needs a schema registry: configure the schema_registry section (schema.registry.url, or emulated: true)")]
     Unsupported {
         /// The requested type.
         serde_type: SerdeType,
+    },
+    /// A schema given for producing does not parse.
+    #[error("invalid {serde_type} schema for the {field}: {reason}")]
+    InvalidSchema {
+        /// `"key"` or `"value"`.
+        field: &'static str,
+        /// The type.
+        serde_type: SerdeType,
+        /// What is wrong.
+        reason: String,
     },
     /// The schema registry has no schema with this id.
     #[error("schema {id} not found in the schema registry")]

@@ -10,7 +10,14 @@
 //! | `bytes` | the bytes unchanged | the bytes unchanged |
 //! | `str` | UTF-8 text (invalid UTF-8 is an error) | the text's UTF-8 |
 //! | `json` | a JSON document (invalid JSON is an error) | compact JSON text |
-//! | `avro`, `protobuf`, `jsonschema` | not available yet ([`Error::Unsupported`]) | |
+//! | `avro`, `protobuf`, `jsonschema` | the [Confluent wire format](wire): the schema is looked up by id (see [`Codec::prepare_decode`]); printed as JSON | a JSON value checked against the schema given by [`SideSchema`] (see [`Codec::prepare_encode`]) |
+//!
+//! The schema registry types are behind the features `serde-avro`,
+//! `serde-protobuf` and `serde-jsonschema`; they get schemas through a
+//! [`SchemaLookup`] (the registry client or the emulated registry of
+//! `kafi-registry`), so this crate makes no network calls. Decoding and
+//! encoding stay synchronous: the async `prepare_*` steps fetch or register
+//! schemas first and cache them by id.
 //!
 //! # The JSON-lines form
 //!
@@ -74,15 +81,20 @@
 
 mod codec;
 mod error;
+pub mod formats;
 mod json;
 mod message;
 mod schema;
+pub mod wire;
 
-pub use codec::Codec;
+pub use codec::{Codec, SideSchema};
 pub use error::{BoxError, Error, Result};
 pub use kafi_config::SerdeType;
 pub use message::{Data, KeyValueTypes, Message};
-pub use schema::{Schema, SchemaLookup, SchemaReference, SchemaType};
+pub use schema::{
+    Compatibility, RegisteredSchema, Schema, SchemaInfo, SchemaLookup, SchemaReference,
+    SchemaRegistry, SchemaType, SubjectFilter, SubjectVersion,
+};
 
 use kafi_core::{ProduceRecord, RawMessage};
 

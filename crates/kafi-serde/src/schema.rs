@@ -83,3 +83,234 @@ pub trait SchemaLookup: Send + Sync + fmt::Debug {
     /// and returns its id.
     async fn register(&self, subject: &str, schema: &Schema) -> Result<i32>;
 }
+
+/// A compatibility level of a subject (or the registry's global default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Compatibility {
+    /// No checks.
+    None,
+    /// A new schema can read data written with the previous version (the
+    /// registry's default).
+    #[default]
+    Backward,
+    /// ... with every previous version.
+    BackwardTransitive,
+    /// Data written with a new schema can be read with the previous version.
+    Forward,
+    /// ... with every previous version.
+    ForwardTransitive,
+    /// Backward and forward against the previous version.
+    Full,
+    /// Backward and forward against every previous version.
+    FullTransitive,
+}
+
+impl Compatibility {
+    /// The registry's name, e.g. `BACKWARD_TRANSITIVE`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Compatibility::None => "NONE",
+            Compatibility::Backward => "BACKWARD",
+            Compatibility::BackwardTransitive => "BACKWARD_TRANSITIVE",
+            Compatibility::Forward => "FORWARD",
+            Compatibility::ForwardTransitive => "FORWARD_TRANSITIVE",
+            Compatibility::Full => "FULL",
+            Compatibility::FullTransitive => "FULL_TRANSITIVE",
+        }
+    }
+
+    /// All levels.
+    pub const ALL: [Compatibility; 7] = [
+        Compatibility::None,
+        Compatibility::Backward,
+        Compatibility::BackwardTransitive,
+        Compatibility::Forward,
+        Compatibility::ForwardTransitive,
+        Compatibility::Full,
+        Compatibility::FullTransitive,
+    ];
+
+    /// Whether a new schema must read data of older ones.
+    pub fn backward(&self) -> bool {
+        matches!(
+            self,
+            Compatibility::Backward
+                | Compatibility::BackwardTransitive
+                | Compatibility::Full
+                | Compatibility::FullTransitive
+        )
+    }
+
+    /// Whether older schemas must read data of a new one.
+    pub fn forward(&self) -> bool {
+        matches!(
+            self,
+            Compatibility::Forward
+                | Compatibility::ForwardTransitive
+                | Compatibility::Full
+                | Compatibility::FullTransitive
+        )
+    }
+
+    /// Whether every older version is checked (not just the latest).
+    pub fn transitive(&self) -> bool {
+        matches!(
+            self,
+            Compatibility::BackwardTransitive
+                | Compatibility::ForwardTransitive
+                | Compatibility::FullTransitive
+        )
+    }
+}
+
+impl fmt::Display for Compatibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Compatibility {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Compatibility::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!(
+                    "invalid compatibility level {s:?} (one of NONE, BACKWARD, BACKWARD_TRANSITIVE, \
+                     FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE)"
+                )
+            })
+    }
+}
+
+/// The seed's `schema` dict: `{"schema_str": ..., "schema_type": ...}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaInfo {
+    /// The schema text.
+    pub schema_str: String,
+    /// `AVRO`, `PROTOBUF` or `JSON`.
+    pub schema_type: SchemaType,
+    /// References (omitted when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<SchemaReference>,
+}
+
+impl From<Schema> for SchemaInfo {
+    fn from(s: Schema) -> Self {
+        Self {
+            schema_str: s.schema,
+            schema_type: s.schema_type,
+            references: s.references,
+        }
+    }
+}
+
+impl From<SchemaInfo> for Schema {
+    fn from(s: SchemaInfo) -> Self {
+        Self {
+            schema_type: s.schema_type,
+            schema: s.schema_str,
+            references: s.references,
+        }
+    }
+}
+
+/// A schema registered under a subject and version, in the seed's shape:
+/// `{"schema_id": 3, "schema": {"schema_str": ..., "schema_type": "JSON"},
+/// "subject": "t-value", "version": 1}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredSchema {
+    /// The schema id.
+    pub schema_id: i32,
+    /// The schema.
+    pub schema: SchemaInfo,
+    /// The subject.
+    pub subject: String,
+    /// The version within the subject.
+    pub version: i32,
+}
+
+/// A subject and version (what `get_schema_versions` lists for an id).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SubjectVersion {
+    /// The subject.
+    pub subject: String,
+    /// The version.
+    pub version: i32,
+}
+
+/// Which subjects [`SchemaRegistry::get_subjects`] lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SubjectFilter {
+    /// Live subjects only (the default).
+    #[default]
+    Live,
+    /// Live and soft-deleted subjects (`deleted=True`).
+    WithDeleted,
+    /// Soft-deleted subjects only.
+    OnlyDeleted,
+}
+
+/// The Schema Registry's administration API with the seed's names.
+///
+/// Implemented by `kafi-registry`'s REST client and its emulated registry;
+/// errors are [`Error::Registry`](crate::Error::Registry) wrapping the
+/// implementation's typed error (which keeps the registry's error code).
+#[async_trait]
+pub trait SchemaRegistry: SchemaLookup {
+    /// Subjects (sorted), optionally only those starting with `prefix`.
+    async fn get_subjects(
+        &self,
+        prefix: Option<&str>,
+        filter: SubjectFilter,
+    ) -> Result<Vec<String>>;
+    /// Registers `schema` under `subject` (or finds it); returns its id.
+    async fn register_schema(&self, subject: &str, schema: &Schema) -> Result<i32>;
+    /// The version of `subject` holding `schema`.
+    async fn lookup_schema(
+        &self,
+        subject: &str,
+        schema: &Schema,
+        deleted: bool,
+    ) -> Result<RegisteredSchema>;
+    /// The schema with `id`.
+    async fn get_schema(&self, id: i32) -> Result<Schema>;
+    /// Subjects and versions using schema `id`.
+    async fn get_schema_versions(&self, id: i32) -> Result<Vec<SubjectVersion>>;
+    /// The latest version of `subject`.
+    async fn get_latest_version(&self, subject: &str) -> Result<RegisteredSchema>;
+    /// One version of `subject`.
+    async fn get_version(
+        &self,
+        subject: &str,
+        version: i32,
+        deleted: bool,
+    ) -> Result<RegisteredSchema>;
+    /// The versions of `subject`.
+    async fn get_versions(&self, subject: &str, deleted: bool) -> Result<Vec<i32>>;
+    /// Deletes `subject` (soft, or `permanent` after a soft delete);
+    /// returns the deleted versions.
+    async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<i32>>;
+    /// Deletes one version; returns it.
+    async fn delete_version(&self, subject: &str, version: i32, permanent: bool) -> Result<i32>;
+    /// The compatibility level of `subject` (its own, else the global one),
+    /// or the global one.
+    async fn get_compatibility(&self, subject: Option<&str>) -> Result<Compatibility>;
+    /// Sets the compatibility level of `subject` or the global one.
+    async fn set_compatibility(
+        &self,
+        subject: Option<&str>,
+        level: Compatibility,
+    ) -> Result<Compatibility>;
+    /// Whether `schema` is compatible with `subject` at `version` (`None`:
+    /// the versions the subject's level asks for).
+    async fn test_compatibility(
+        &self,
+        subject: &str,
+        schema: &Schema,
+        version: Option<i32>,
+    ) -> Result<bool>;
+}

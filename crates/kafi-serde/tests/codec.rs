@@ -82,7 +82,8 @@ fn decode_errors_name_the_message_and_field() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the protobuf type needs a schema registry; it is not available yet"
+        "cannot decode key of topic_json partition 2 offset 7 as protobuf: first byte is 120, \
+         not the magic byte 0 (the message was not written with a schema registry serializer)"
     );
 }
 
@@ -148,14 +149,15 @@ fn encodes_json() {
 }
 
 #[test]
-fn encoding_schema_registry_types_is_unsupported() {
+fn encoding_schema_registry_types_needs_a_schema() {
     let codec = Codec::new(types(SerdeType::Str, SerdeType::JsonSchema));
     assert_eq!(
         codec
             .encode_value(&Data::from(json!({})))
             .unwrap_err()
             .to_string(),
-        "the jsonschema type needs a schema registry; it is not available yet"
+        "cannot encode value as jsonschema: no schema to write with: give a schema \
+         (key_schema/value_schema) or a schema id (key_schema_id/value_schema_id)"
     );
 }
 
