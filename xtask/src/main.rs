@@ -128,7 +128,14 @@ fn test(fail_fast: bool) -> Result<bool> {
         ("fmt", &["fmt", "--all", "--", "--check"]),
         (
             "clippy",
-            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
         ),
         ("test", &["test", "--workspace"]),
     ];

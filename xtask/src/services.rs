@@ -123,7 +123,11 @@ impl ServiceGuard {
 impl Drop for ServiceGuard {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
-            eprintln!("==> stopping service {} (pid {})", self.name, self.child.id());
+            eprintln!(
+                "==> stopping service {} (pid {})",
+                self.name,
+                self.child.id()
+            );
             let _ = self.child.kill();
             let _ = self.child.wait();
         }

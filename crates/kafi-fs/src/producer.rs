@@ -131,6 +131,18 @@ impl RawProducer for FsProducer {
         Ok(())
     }
 
+    async fn send_all(&mut self, records: Vec<ProduceRecord>) -> Result<()> {
+        for record in records {
+            let partition = self.choose_partition(&record)?;
+            let buffer = &mut self.buffers[partition as usize];
+            buffer.push(record);
+            if buffer.len() >= self.batch_size {
+                self.write_partition(partition).await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn flush(&mut self) -> Result<()> {
         for partition in 0..self.partitions {
             self.write_partition(partition).await?;

@@ -1,7 +1,7 @@
 //! The object-store view of a storage root: immutable objects, atomic
 //! create-if-absent, whole-object overwrite. Reads, listings and deletes go
 //! through opendal; on the local file system, writes are done by hand
-//! (temporary file + hard link / rename) because opendal's fs writer cannot
+//! (temporary file + rename without replace / rename) because opendal's fs writer cannot
 //! be both atomic and exclusive: its `if_not_exists` either writes in place
 //! (a crash leaves a torn file) or checks before renaming (a race).
 
@@ -228,7 +228,7 @@ fn local_write(root: &Path, path: &str, data: &[u8], exclusive: bool) -> std::io
             Err(e)
         }
     });
-    if exclusive || result.is_err() {
+    if result.is_err() || (exclusive && tmp.exists()) {
         let _ = std::fs::remove_file(&tmp);
     }
     match result {
@@ -240,8 +240,24 @@ fn local_write(root: &Path, path: &str, data: &[u8], exclusive: bool) -> std::io
 
 fn place(tmp: &Path, target: &Path, exclusive: bool) -> std::io::Result<()> {
     if exclusive {
-        std::fs::hard_link(tmp, target)
+        exclusive_rename(tmp, target)
     } else {
         std::fs::rename(tmp, target)
     }
+}
+
+/// Moves `tmp` to `target` unless `target` exists (`AlreadyExists`). On
+/// Linux one `renameat2(RENAME_NOREPLACE)`; elsewhere, or on file systems
+/// without it, a hard link (the caller removes `tmp`).
+fn exclusive_rename(tmp: &Path, target: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        match renameat_with(CWD, tmp, CWD, target, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(()),
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    std::fs::hard_link(tmp, target)
 }

@@ -72,14 +72,35 @@ impl Producer {
         }
     }
 
-    /// Produces a list of `(key, value)` pairs.
+    /// Produces a list of `(key, value)` pairs, encoding and handing them
+    /// to the storage in chunks.
     pub async fn produce_list<K: Payload, V: Payload>(
         &mut self,
         items: impl IntoIterator<Item = (K, V)>,
     ) -> Result<()> {
+        const CHUNK: usize = 1024;
+        let mut records = Vec::with_capacity(CHUNK);
         for (key, value) in items {
-            self.produce(value).key(key).await?;
+            let key = key.into_payload();
+            let value = value.into_payload();
+            records.push(ProduceRecord {
+                key: key.as_ref().map(|k| self.codec.encode_key(k)).transpose()?,
+                value: value.as_ref().map(|v| self.codec.encode_value(v)).transpose()?,
+                ..ProduceRecord::default()
+            });
+            if records.len() == CHUNK {
+                self.produce_records(std::mem::replace(&mut records, Vec::with_capacity(CHUNK)))
+                    .await?;
+            }
         }
+        self.produce_records(records).await
+    }
+
+    /// Produces encoded records as they are.
+    pub async fn produce_records(&mut self, records: Vec<ProduceRecord>) -> Result<()> {
+        let count = records.len() as u64;
+        self.producer.send_all(records).await?;
+        self.produced += count;
         Ok(())
     }
 

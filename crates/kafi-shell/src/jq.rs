@@ -5,8 +5,10 @@
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Native, RcIter};
 use jaq_json::Val;
+use kafi_core::{ProduceRecord, RawMessage};
+use kafi_serde::Codec;
 
-use crate::{Error, Result};
+use crate::{Error, FnError, Result};
 
 /// A compiled jq expression.
 pub struct Jq {
@@ -52,6 +54,65 @@ impl Jq {
             filter,
             expression: expression.to_owned(),
         })
+    }
+
+    /// Runs the expression on a raw message's JSON form and appends each
+    /// output message to `out` as a record for `target`. With `exactly_one`
+    /// (a map), any other number of outputs is an error.
+    ///
+    /// The message is printed in its JSON-lines form and parsed straight
+    /// into jq values, and outputs are printed and read back as envelopes:
+    /// no intermediate JSON trees, and byte-exact for values jq leaves alone.
+    pub fn transform(
+        &self,
+        source: &Codec,
+        target: &Codec,
+        m: &RawMessage,
+        exactly_one: bool,
+        out: &mut Vec<ProduceRecord>,
+    ) -> Result<(), FnError> {
+        let outputs = self.run_message(source, m)?;
+        if exactly_one && outputs.len() != 1 {
+            return Err(format!(
+                "the --map expression gave {} results (expected exactly 1; use --flatmap to filter or explode)",
+                outputs.len()
+            )
+            .into());
+        }
+        for output in outputs {
+            if !matches!(output, Val::Obj(_)) {
+                return Err(format!("a transform must return a message object, got {output}").into());
+            }
+            let mut record = target.parse_envelope(output.to_string().as_bytes())?;
+            record.partition = record.partition.or(Some(m.partition));
+            record.timestamp = record.timestamp.or(Some(m.timestamp));
+            out.push(record);
+        }
+        Ok(())
+    }
+
+    /// Whether the expression gives a true value (not `false` or `null`) for the message.
+    pub fn test(&self, source: &Codec, m: &RawMessage) -> Result<bool, FnError> {
+        Ok(self
+            .run_message(source, m)?
+            .iter()
+            .any(|v| !matches!(v, Val::Null | Val::Bool(false))))
+    }
+
+    fn run_message(&self, source: &Codec, m: &RawMessage) -> Result<Vec<Val>, FnError> {
+        let mut line = Vec::with_capacity(256);
+        source.write_json_line(&mut line, m)?;
+        let mut lexer = hifijson::SliceLexer::new(&line);
+        let input = {
+            use hifijson::token::Lex;
+            let token = lexer.ws_token().ok_or("empty message line")?;
+            Val::parse(token, &mut lexer).map_err(|e| format!("cannot read message as jq input: {e:?}"))?
+        };
+        let inputs = RcIter::new(core::iter::empty());
+        let outputs = self.filter.run((Ctx::new([], &inputs), input));
+        outputs
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string().into())
     }
 
     /// Runs the expression on `input`; returns every output.

@@ -425,16 +425,21 @@ impl Shell {
         let result: Result<()> = async {
             while let Some(batch) = reader.next_batch().await? {
                 for m in &batch {
-                    f(&reader.codec, &writer.codec, m, &mut out)
-                        .map_err(|e| as_function_error(operation, m, e))?;
-                    for record in out.drain(..) {
-                        writer.write(record).await?;
+                    let before = out.len();
+                    if let Err(e) = f(&reader.codec, &writer.codec, m, &mut out) {
+                        // Outputs of the failed message are not written.
+                        out.truncate(before);
+                        return Err(as_function_error(operation, m, e));
                     }
                     reader.done(m);
                 }
-                // Flush before committing: at-least-once.
-                writer.flush().await?;
-                reader.checkpoint().await?;
+                writer.write_all(&mut out).await?;
+                // Flush before committing (at-least-once); without commits the
+                // producer keeps batching on its own.
+                if reader.commits() {
+                    writer.flush().await?;
+                    reader.checkpoint().await?;
+                }
             }
             Ok(())
         }
@@ -449,8 +454,8 @@ impl Shell {
             }
             Err(e) => {
                 // Keep what was processed: write it out, then commit it.
-                out.clear();
-                if writer.flush().await.is_ok() {
+                let written = writer.write_all(&mut out).await;
+                if written.is_ok() && writer.flush().await.is_ok() {
                     let _ = reader.checkpoint().await;
                 }
                 Err(Error::Interrupted {
@@ -657,6 +662,23 @@ impl Shell {
             },
         )
         .await
+    }
+
+    /// Copies with a function over raw messages that pushes the records to
+    /// write; the fast path for transforms that build records themselves
+    /// (such as jq expressions over the JSON form). `f` gets the source and
+    /// target codecs.
+    pub async fn flatmap_raw_to(
+        &self,
+        topic: &str,
+        target: &Shell,
+        target_topic: &str,
+        read: &ReadOptions,
+        write: &WriteOptions,
+        f: impl FnMut(&Codec, &Codec, &RawMessage, &mut Vec<ProduceRecord>) -> Result<(), FnError>,
+    ) -> Result<(u64, u64)> {
+        self.transfer(topic, target, target_topic, read, write, "flatmap", f)
+            .await
     }
 
     /// Copies with a flat-map function (`cp` with `flatmap_function`).

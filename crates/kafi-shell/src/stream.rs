@@ -127,6 +127,11 @@ impl TopicReader {
         }
     }
 
+    /// Whether this reader commits offsets (a named group).
+    pub(crate) fn commits(&self) -> bool {
+        self.commit
+    }
+
     /// Commits what was processed, if this reader commits.
     pub(crate) async fn checkpoint(&mut self) -> Result<()> {
         if self.dirty {
@@ -190,13 +195,33 @@ impl TopicWriter {
         })
     }
 
+    /// Drops a source partition the target cannot keep.
     #[inline]
-    pub(crate) async fn write(&mut self, mut record: ProduceRecord) -> Result<()> {
+    fn route(&self, record: &mut ProduceRecord) {
         if !self.keep_partitions || record.partition.is_some_and(|p| p >= self.partitions) {
             record.partition = None;
         }
+    }
+
+    pub(crate) async fn write(&mut self, mut record: ProduceRecord) -> Result<()> {
+        self.route(&mut record);
         self.producer.send(record).await?;
         self.produced += 1;
+        Ok(())
+    }
+
+    /// Writes and empties `records` in one call to the producer.
+    pub(crate) async fn write_all(&mut self, records: &mut Vec<ProduceRecord>) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        for record in records.iter_mut() {
+            self.route(record);
+        }
+        let count = records.len() as u64;
+        let batch = std::mem::replace(records, Vec::with_capacity(count as usize));
+        self.producer.send_all(batch).await?;
+        self.produced += count;
         Ok(())
     }
 

@@ -13,7 +13,8 @@
 //! Modes:
 //! - `single`: one `p.produce(value).key(k).await` per message, each JSON value
 //!   built in the loop (as an application would);
-//! - `list`: `produce_list` of `(key, value)` pairs prepared beforehand;
+//! - `list`: `produce_list` of 10,000 `(key, value)` pairs at a time, built
+//!   in the loop as well;
 //! - `records`: `produce_record` of records whose key and value bytes are
 //!   encoded beforehand (the cost of the storage path alone).
 //!
@@ -24,6 +25,9 @@ use std::time::Instant;
 use kafi::core::ProduceRecord;
 use kafi::{StorageConfig, StorageKind};
 use serde_json::{json, Value};
+
+/// Messages per `produce_list` call in `list` mode.
+const LIST_SIZE: u64 = 10_000;
 
 /// Target size of each serialized JSON value.
 const VALUE_SIZE: usize = 100;
@@ -45,11 +49,22 @@ fn value_json(i: u64, padding: &str) -> Value {
     json!({"id": i, "name": format!("snack-{i}"), "price": 1.23, "tags": ["a", "b"], "text": padding})
 }
 
-/// The padding [`value_text`] uses for message `i`.
-fn padding(i: u64) -> String {
-    let text = value_text(i);
-    let start = text.find(r#""text":""#).map_or(0, |p| p + 8);
-    text[start..text.len() - 2].to_owned()
+/// The paddings [`value_text`] uses, by the number of digits of `i`.
+fn paddings() -> Vec<String> {
+    let mut pads = vec![String::new()];
+    let mut i = 1u64;
+    for _ in 1..=20 {
+        let text = value_text(i);
+        let start = text.find(r#""text":""#).map_or(0, |p| p + 8);
+        pads.push(text[start..text.len() - 2].to_owned());
+        i = i.saturating_mul(10);
+    }
+    pads
+}
+
+/// The number of decimal digits of `i`.
+fn digits(i: u64) -> usize {
+    i.checked_ilog10().unwrap_or(0) as usize + 1
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -60,8 +75,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let n: u64 = n.parse()?;
     let mode = rest.first().map_or("single", String::as_str);
-    if !matches!(mode, "single" | "list" | "records") {
-        return Err(format!("unknown mode {mode:?} (single, list or records)").into());
+    if !matches!(mode, "single" | "list" | "list-text" | "records") {
+        return Err(format!("unknown mode {mode:?} (single, list, list-text or records)").into());
     }
 
     let root = std::path::absolute(root)?;
@@ -75,32 +90,47 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bytes: u64 = (0..n)
         .map(|i| (format!("key-{i}").len() + value_text(i).len()) as u64)
         .sum();
+    let pads = paddings();
     let mut producer = shell.producer(topic).await?;
 
     let seconds = match mode {
         "single" => {
-            // The padding depends only on the digit count; compute it per width.
-            let mut pad = (0, String::new());
             let start = Instant::now();
             for i in 0..n {
-                let width = i.checked_ilog10().unwrap_or(0);
-                if pad.0 != width || i == 0 {
-                    pad = (width, padding(i));
-                }
                 producer
-                    .produce(value_json(i, &pad.1))
+                    .produce(value_json(i, &pads[digits(i)]))
                     .key(format!("key-{i}"))
                     .await?;
             }
             producer.close().await?;
             start.elapsed().as_secs_f64()
         }
-        "list" => {
-            let items: Vec<(String, Value)> = (0..n)
-                .map(|i| (format!("key-{i}"), value_json(i, &padding(i))))
-                .collect();
+        "list-text" => {
             let start = Instant::now();
-            producer.produce_list(items).await?;
+            let mut i = 0;
+            while i < n {
+                let end = (i + LIST_SIZE).min(n);
+                let items: Vec<(String, String)> =
+                    (i..end).map(|j| (format!("key-{j}"), value_text(j))).collect();
+                producer.produce_list(items).await?;
+                i = end;
+            }
+            producer.close().await?;
+            start.elapsed().as_secs_f64()
+        }
+        "list" => {
+            // Lists of LIST_SIZE (key, value) pairs, built as the loop goes
+            // (like `single`) so memory stays bounded.
+            let start = Instant::now();
+            let mut i = 0;
+            while i < n {
+                let end = (i + LIST_SIZE).min(n);
+                let items: Vec<(String, Value)> = (i..end)
+                    .map(|j| (format!("key-{j}"), value_json(j, &pads[digits(j)])))
+                    .collect();
+                producer.produce_list(items).await?;
+                i = end;
+            }
             producer.close().await?;
             start.elapsed().as_secs_f64()
         }

@@ -347,12 +347,7 @@ pub async fn run(command: Command) -> Result<u8> {
             let codec = Codec::new(options_types(&shell, &options));
             shell
                 .foreach_raw(&topic, &options, |m| {
-                    let value = codec.decode(m)?.to_json();
-                    let keep = jq
-                        .run(value)?
-                        .into_iter()
-                        .any(|v| !matches!(v, Value::Null | Value::Bool(false)));
-                    if keep {
+                    if jq.test(&codec, m)? {
                         codec.write_json_line(out.buf(), m)?;
                         out.maybe_flush()?;
                     }
@@ -731,6 +726,9 @@ async fn produce(
         let stdin = std::io::stdin();
         let mut input = std::io::BufReader::with_capacity(1 << 16, stdin.lock());
         let mut line = Vec::with_capacity(256);
+        // Records go to the producer in chunks: one call per chunk, not per line.
+        const PRODUCE_CHUNK: usize = 1024;
+        let mut pending = Vec::with_capacity(PRODUCE_CHUNK);
         loop {
             line.clear();
             if input
@@ -743,14 +741,18 @@ async fn produce(
             let text = trim_newline(&line);
             let record =
                 make(text).with_context(|| format!("standard input line {}", count + 1))?;
-            producer.produce_record(record).await?;
+            pending.push(record);
             count += 1;
+            if pending.len() >= PRODUCE_CHUNK {
+                producer.produce_records(std::mem::take(&mut pending)).await?;
+            }
             if count % every == 0 {
                 if let Some(bar) = &bar {
                     bar.set_position(count);
                 }
             }
         }
+        producer.produce_records(pending).await?;
     } else {
         for value in &values {
             producer.produce_record(make(value.as_bytes())?).await?;
@@ -803,78 +805,19 @@ async fn cp(
     let mut write = write_options(&target_types)?;
     write.partitions = partitions;
     let (consumed, produced) = match map.or(flatmap.clone()) {
-        None => {
-            source
-                .cp(topic, target, target_topic, &read, &write)
-                .await?
-        }
+        None => source.cp(topic, target, target_topic, &read, &write).await?,
         Some(expression) => {
             let jq = Jq::new(&expression)?;
             let is_map = flatmap.is_none();
-            let target_codec = Codec::new(options_types(
-                target,
-                &ReadOptions {
-                    key_type: write.key_type,
-                    value_type: write.value_type,
-                    ..ReadOptions::default()
-                },
-            ));
             source
-                .flatmap_to(
-                    topic,
-                    target,
-                    target_topic,
-                    |m| {
-                        let outputs = jq.run(m.to_json())?;
-                        if is_map && outputs.len() != 1 {
-                            return Err(format!("the --map expression gave {} results (expected 1; use --flatmap to filter or explode)", outputs.len()).into());
-                        }
-                        outputs
-                            .into_iter()
-                            .map(|v| to_message(&m, v, &target_codec))
-                            .collect()
-                    },
-                    &read,
-                    &write,
-                )
+                .flatmap_raw_to(topic, target, target_topic, &read, &write, |source, target, m, out| {
+                    jq.transform(source, target, m, is_map, out)
+                })
                 .await?
         }
     };
     eprintln!("{consumed} message(s) read, {produced} written");
     Ok(0)
-}
-
-/// A jq output object back into a message (missing fields keep the input's).
-fn to_message(
-    input: &kafi::Message,
-    output: Value,
-    codec: &Codec,
-) -> Result<kafi::Message, kafi::shell::FnError> {
-    let Value::Object(mut fields) = output else {
-        return Err(format!("a transform must return a message object, got {output}").into());
-    };
-    fields.remove("topic");
-    fields.remove("offset");
-    let record = codec.record_from_json(Value::Object(fields))?;
-    let types = codec.types();
-    let decode =
-        |ty: SerdeType, bytes: Option<Bytes>| -> Result<Option<Data>, kafi::shell::FnError> {
-            let Some(bytes) = bytes else { return Ok(None) };
-            Ok(Some(match ty {
-                SerdeType::Json => Data::Json(serde_json::from_slice(&bytes)?),
-                SerdeType::Str => Data::Str(String::from_utf8(bytes.to_vec())?),
-                _ => Data::Bytes(bytes),
-            }))
-        };
-    Ok(kafi::Message {
-        topic: input.topic.clone(),
-        headers: record.headers,
-        partition: record.partition.unwrap_or(input.partition),
-        offset: input.offset,
-        timestamp: record.timestamp.unwrap_or(input.timestamp),
-        key: decode(types.key, record.key)?,
-        value: decode(types.value, record.value)?,
-    })
 }
 
 pub async fn quickstart(storage: Option<String>) -> Result<u8> {
@@ -923,21 +866,10 @@ pub async fn quickstart(storage: Option<String>) -> Result<u8> {
     println!("{matching} of {total} message(s) matched");
     step("kafi cp local:local topic_json local:local topic_json_mapped --map '.value.bla += 42'");
     let jq = Jq::new(".value.bla += 42")?;
-    let codec = Codec::new(KeyValueTypes::default());
     let (r, w) = shell
-        .flatmap_to(
-            "topic_json",
-            &shell,
-            "topic_json_mapped",
-            |m| {
-                jq.run(m.to_json())?
-                    .into_iter()
-                    .map(|v| to_message(&m, v, &codec))
-                    .collect()
-            },
-            &ReadOptions::new(),
-            &WriteOptions::new(),
-        )
+        .flatmap_raw_to("topic_json", &shell, "topic_json_mapped", &ReadOptions::new(), &WriteOptions::new(), |source, target, m, out| {
+            jq.transform(source, target, m, true, out)
+        })
         .await?;
     println!("({r}, {w})");
     step("kafi cat local:local topic_json_mapped");

@@ -1,0 +1,410 @@
+//! `cargo xtask bench`: throughput and peak memory of the local emulation.
+//!
+//! Builds `kafi` and the `bench_produce` example in release mode, then in a
+//! fresh temporary directory (with `local.yaml` and `KAFI_HOME` pointing to
+//! it) runs, for each message count N, each operation as a child process and
+//! measures wall time and the child's peak RSS (`ru_maxrss` from `wait4`).
+//! Messages have keys `key-<i>` and ~100-byte JSON values.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde_json::json;
+
+use crate::{cargo, workspace_root};
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Number of messages (default: 100000 and 1000000).
+    #[arg(long, short = 'n')]
+    messages: Option<u64>,
+    /// Only N = 100000.
+    #[arg(long)]
+    quick: bool,
+    /// Keep the temporary directory (its path is printed).
+    #[arg(long)]
+    keep: bool,
+}
+
+/// Target size of each JSON value (as the `bench_produce` example).
+const VALUE_SIZE: usize = 100;
+
+/// Value of message `i` (the same text `bench_produce` produces).
+fn value_text(i: u64) -> String {
+    let base =
+        format!(r#"{{"id":{i},"name":"snack-{i}","price":1.23,"tags":["a","b"],"text":""}}"#);
+    let pad = VALUE_SIZE.saturating_sub(base.len());
+    format!(
+        r#"{{"id":{i},"name":"snack-{i}","price":1.23,"tags":["a","b"],"text":"{}"}}"#,
+        "x".repeat(pad)
+    )
+}
+
+/// How a child ended and what it cost.
+struct Measured {
+    seconds: f64,
+    peak_rss_mb: f64,
+    stdout: String,
+}
+
+/// Runs `command` to completion; wall time and peak RSS via `wait4`.
+/// Stdout is captured unless the caller set it (then it is empty).
+fn measure(command: &mut Command, capture: bool) -> Result<Measured> {
+    if capture {
+        command.stdout(Stdio::piped());
+    }
+    let start = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("spawning {command:?}"))?;
+    let mut stdout = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut stdout)?;
+    }
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data, valid when zeroed; wait4 fills it
+    // and reaps the child we spawned (so `child` is not waited on again).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let seconds = start.elapsed().as_secs_f64();
+    if rc < 0 {
+        bail!("wait4: {}", std::io::Error::last_os_error());
+    }
+    let exit = std::process::ExitStatus::from_raw(status);
+    if !exit.success() {
+        bail!("{command:?} failed: {exit}");
+    }
+    Ok(Measured {
+        seconds,
+        // ru_maxrss is in kilobytes on Linux.
+        peak_rss_mb: usage.ru_maxrss as f64 / 1024.0,
+        stdout,
+    })
+}
+
+/// One benchmark row.
+struct Row {
+    operation: &'static str,
+    messages: u64,
+    seconds: f64,
+    bytes: u64,
+    peak_rss_mb: f64,
+    target_msgs_per_sec: f64,
+    max_rss_mb: Option<f64>,
+}
+
+impl Row {
+    fn msgs_per_sec(&self) -> f64 {
+        self.messages as f64 / self.seconds
+    }
+
+    fn mb_per_sec(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.seconds
+    }
+
+    fn ok(&self) -> bool {
+        self.msgs_per_sec() >= self.target_msgs_per_sec
+            && self.max_rss_mb.is_none_or(|max| self.peak_rss_mb < max)
+    }
+
+    fn target(&self) -> String {
+        let rate = format!(">= {}", human(self.target_msgs_per_sec));
+        match self.max_rss_mb {
+            Some(max) => format!("{rate}, RSS < {max:.0} MB"),
+            None => rate,
+        }
+    }
+}
+
+/// 1500000 -> "1.50M", 250000 -> "250k".
+fn human(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{:.2}M", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.0}k", rate / 1e3)
+    } else {
+        format!("{rate:.0}")
+    }
+}
+
+/// A scratch directory removed on drop (unless kept).
+struct TempDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if self.keep {
+            eprintln!("==> kept {}", self.path.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// `cargo xtask bench`.
+pub fn run(args: &BenchArgs) -> Result<()> {
+    let counts: Vec<u64> = match (args.messages, args.quick) {
+        (Some(n), _) => vec![n],
+        (None, true) => vec![100_000],
+        (None, false) => vec![100_000, 1_000_000],
+    };
+
+    eprintln!("==> cargo build --release -p kafi --bin kafi --examples");
+    let status = cargo()
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "kafi",
+            "--bin",
+            "kafi",
+            "--examples",
+        ])
+        .status()?;
+    if !status.success() {
+        bail!("release build failed");
+    }
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let target_dir = if target_dir.is_relative() {
+        workspace_root().join(target_dir)
+    } else {
+        target_dir
+    };
+    let kafi = target_dir.join("release/kafi");
+    let bench_produce = target_dir.join("release/examples/bench_produce");
+
+    let mut rows = Vec::new();
+    for &n in &counts {
+        rows.extend(bench_n(n, &kafi, &bench_produce, args.keep)?);
+    }
+
+    print_table(&rows);
+
+    let out_dir = target_dir.join("bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let out = out_dir.join("local.json");
+    let results: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "operation": r.operation,
+                "messages": r.messages,
+                "seconds": r.seconds,
+                "bytes": r.bytes,
+                "msgs_per_sec": r.msgs_per_sec(),
+                "mb_per_sec": r.mb_per_sec(),
+                "peak_rss_mb": r.peak_rss_mb,
+                "target_msgs_per_sec": r.target_msgs_per_sec,
+                "max_rss_mb": r.max_rss_mb,
+                "ok": r.ok(),
+            })
+        })
+        .collect();
+    let doc = json!({
+        "storage": "local",
+        "value_size": VALUE_SIZE,
+        "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "unix_time": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        "results": results,
+    });
+    std::fs::write(&out, serde_json::to_string_pretty(&doc)? + "\n")?;
+    eprintln!("==> wrote {}", out.display());
+    Ok(())
+}
+
+fn bench_n(n: u64, kafi: &Path, bench_produce: &Path, keep: bool) -> Result<Vec<Row>> {
+    let dir = TempDir {
+        path: std::env::temp_dir().join(format!("kafi-bench-{}-{n}", std::process::id())),
+        keep,
+    };
+    let _ = std::fs::remove_dir_all(&dir.path);
+    std::fs::create_dir_all(&dir.path)?;
+    let home = dir.path.as_path();
+    std::fs::write(home.join("local.yaml"), "local:\n  root.dir: ./data\n")?;
+
+    // Input for the CLI: "key-<i>:<json>" lines; the key + value bytes.
+    eprintln!("==> N = {n}: writing input");
+    let input = home.join("input.txt");
+    let mut kv_bytes = 0u64;
+    {
+        let mut w = BufWriter::new(File::create(&input)?);
+        for i in 0..n {
+            let key = format!("key-{i}");
+            let value = value_text(i);
+            kv_bytes += (key.len() + value.len()) as u64;
+            writeln!(w, "{key}:{value}")?;
+        }
+        w.flush()?;
+    }
+    let input_bytes = std::fs::metadata(&input)?.len();
+
+    let kafi_cmd = |args: &[&str]| {
+        let mut c = Command::new(kafi);
+        c.args(args)
+            .current_dir(home)
+            .env("KAFI_HOME", home)
+            .stdin(Stdio::null());
+        c
+    };
+    let mut rows = Vec::new();
+    let mut row = |operation, m: &Measured, seconds, bytes, target: f64, max_rss| {
+        let r = Row {
+            operation,
+            messages: n,
+            seconds,
+            bytes,
+            peak_rss_mb: m.peak_rss_mb,
+            target_msgs_per_sec: target,
+            max_rss_mb: max_rss,
+        };
+        eprintln!(
+            "    {operation:<22} {seconds:>8.3}s {:>10} msg/s {:>8.1} MB/s {:>8.1} MB RSS",
+            human(r.msgs_per_sec()),
+            r.mb_per_sec(),
+            r.peak_rss_mb
+        );
+        rows.push(r);
+    };
+
+    // a) the Rust API.
+    for (operation, mode, topic, target) in [
+        ("api produce (1/call)", "single", "t_single", 500_000.0),
+        ("api produce_list", "list", "t_list", 1_000_000.0),
+        ("api produce_list (JSON text)", "list-text", "t_list_text", 1_000_000.0),
+        ("api produce_record", "records", "t_records", 1_000_000.0),
+    ] {
+        eprintln!("==> N = {n}: {operation}");
+        let mut c = Command::new(bench_produce);
+        c.args([
+            Path::new("./data").as_os_str(),
+            topic.as_ref(),
+            n.to_string().as_ref(),
+            mode.as_ref(),
+        ])
+        .current_dir(home)
+        .env("KAFI_HOME", home)
+        .stdin(Stdio::null());
+        let m = measure(&mut c, true)?;
+        let report: serde_json::Value = serde_json::from_str(m.stdout.trim())
+            .with_context(|| format!("bench_produce output {:?}", m.stdout))?;
+        let seconds = report["seconds"].as_f64().context("no seconds")?;
+        row(operation, &m, seconds, kv_bytes, target, None);
+        // Free the disk space: only `t` is read later.
+        let _ = kafi_cmd(&["rm", "local:local", topic])
+            .stdout(Stdio::null())
+            .status();
+    }
+
+    // b) CLI produce from stdin (into a topic created beforehand).
+    let touched = kafi_cmd(&["touch", "local:local", "t"])
+        .stdout(Stdio::null())
+        .status()?;
+    if !touched.success() {
+        bail!("kafi touch local:local t failed: {touched}");
+    }
+    eprintln!("==> N = {n}: kafi produce (stdin)");
+    let mut c = kafi_cmd(&["produce", "local:local", "t", "--key-separator", ":"]);
+    c.stdin(File::open(&input)?).stdout(Stdio::null());
+    let m = measure(&mut c, false)?;
+    row(
+        "cli produce (stdin)",
+        &m,
+        m.seconds,
+        input_bytes,
+        1_000_000.0,
+        None,
+    );
+
+    // c) cat.
+    eprintln!("==> N = {n}: kafi cat");
+    let mut c = kafi_cmd(&["cat", "local:local", "t"]);
+    c.stdout(Stdio::null());
+    let m = measure(&mut c, false)?;
+    row("cli cat", &m, m.seconds, kv_bytes, 2_000_000.0, None);
+
+    // d) cp, e) cp with a jq map.
+    let cp_rss = (n >= 1_000_000).then_some(100.0);
+    eprintln!("==> N = {n}: kafi cp");
+    let mut c = kafi_cmd(&["cp", "local:local", "t", "local:local", "t_copy"]);
+    c.stdout(Stdio::null());
+    let m = measure(&mut c, false)?;
+    row("cli cp", &m, m.seconds, kv_bytes, 2_000_000.0, cp_rss);
+    let _ = kafi_cmd(&["rm", "local:local", "t_copy"])
+        .stdout(Stdio::null())
+        .status();
+
+    eprintln!("==> N = {n}: kafi cp --map");
+    let mut c = kafi_cmd(&[
+        "cp",
+        "local:local",
+        "t",
+        "local:local",
+        "t_map",
+        "--map",
+        ".value.id += 1",
+    ]);
+    c.stdout(Stdio::null());
+    let m = measure(&mut c, false)?;
+    row(
+        "cli cp --map (jq)",
+        &m,
+        m.seconds,
+        kv_bytes,
+        200_000.0,
+        None,
+    );
+    let _ = kafi_cmd(&["rm", "local:local", "t_map"])
+        .stdout(Stdio::null())
+        .status();
+
+    // f) grep, g) wc.
+    eprintln!("==> N = {n}: kafi grep");
+    let mut c = kafi_cmd(&["grep", "local:local", "t", "snack-4242"]);
+    c.stdout(Stdio::null());
+    let m = measure(&mut c, false)?;
+    row("cli grep", &m, m.seconds, kv_bytes, 1_000_000.0, None);
+
+    eprintln!("==> N = {n}: kafi wc");
+    let mut c = kafi_cmd(&["wc", "local:local", "t"]);
+    let m = measure(&mut c, true)?;
+    eprintln!("    wc: {}", m.stdout.trim());
+    row("cli wc", &m, m.seconds, kv_bytes, 1_000_000.0, None);
+
+    Ok(rows)
+}
+
+fn print_table(rows: &[Row]) {
+    println!();
+    println!(
+        "{:<22} {:>9} {:>9} {:>10} {:>9} {:>12}  {:<26} status",
+        "operation", "N", "seconds", "msg/s", "MB/s", "peak RSS MB", "target (msg/s)"
+    );
+    println!("{}", "-".repeat(115));
+    for r in rows {
+        println!(
+            "{:<22} {:>9} {:>9.3} {:>10} {:>9.1} {:>12.1}  {:<26} {}",
+            r.operation,
+            r.messages,
+            r.seconds,
+            human(r.msgs_per_sec()),
+            r.mb_per_sec(),
+            r.peak_rss_mb,
+            r.target(),
+            if r.ok() { "ok" } else { "below target" }
+        );
+    }
+}
