@@ -85,7 +85,10 @@ impl Producer {
             let value = value.into_payload();
             records.push(ProduceRecord {
                 key: key.as_ref().map(|k| self.codec.encode_key(k)).transpose()?,
-                value: value.as_ref().map(|v| self.codec.encode_value(v)).transpose()?,
+                value: value
+                    .as_ref()
+                    .map(|v| self.codec.encode_value(v))
+                    .transpose()?,
                 ..ProduceRecord::default()
             });
             if records.len() == CHUNK {

@@ -81,9 +81,13 @@ impl Jq {
         }
         for output in outputs {
             if !matches!(output, Val::Obj(_)) {
-                return Err(format!("a transform must return a message object, got {output}").into());
+                return Err(
+                    format!("a transform must return a message object, got {output}").into(),
+                );
             }
-            let mut record = target.parse_envelope(output.to_string().as_bytes())?;
+            let mut text = Vec::with_capacity(256);
+            write_val(&mut text, &output);
+            let mut record = target.parse_envelope(&text)?;
             record.partition = record.partition.or(Some(m.partition));
             record.timestamp = record.timestamp.or(Some(m.timestamp));
             out.push(record);
@@ -106,7 +110,8 @@ impl Jq {
         let input = {
             use hifijson::token::Lex;
             let token = lexer.ws_token().ok_or("empty message line")?;
-            Val::parse(token, &mut lexer).map_err(|e| format!("cannot read message as jq input: {e:?}"))?
+            Val::parse(token, &mut lexer)
+                .map_err(|e| format!("cannot read message as jq input: {e:?}"))?
         };
         let inputs = RcIter::new(core::iter::empty());
         let outputs = self.filter.run((Ctx::new([], &inputs), input));
@@ -125,6 +130,50 @@ impl Jq {
     }
 }
 
+/// Writes a jq value as compact JSON (faster than its `Display`).
+fn write_val(out: &mut Vec<u8>, v: &Val) {
+    use std::io::Write;
+    match v {
+        Val::Null => out.extend_from_slice(b"null"),
+        Val::Bool(true) => out.extend_from_slice(b"true"),
+        Val::Bool(false) => out.extend_from_slice(b"false"),
+        Val::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Val::Float(x) if x.is_finite() => {
+            let _ = write!(out, "{x:?}");
+        }
+        Val::Float(_) => out.extend_from_slice(b"null"),
+        Val::Num(n) => out.extend_from_slice(n.as_bytes()),
+        Val::Str(s) => write_str(out, s),
+        Val::Arr(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_val(out, item);
+            }
+            out.push(b']');
+        }
+        Val::Obj(fields) => {
+            out.push(b'{');
+            for (i, (key, value)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, key);
+                out.push(b':');
+                write_val(out, value);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a &str into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +189,15 @@ mod tests {
         let select = Jq::new("select(.value.bla == 456)").unwrap();
         assert!(select.run(json!({"value": {"bla": 1}})).unwrap().is_empty());
         assert_eq!(select.run(json!({"value": {"bla": 456}})).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn values_print_as_compact_json() {
+        let input = json!({"a": [1, 2.5, "x\"y", null, true], "b": {"c": -3}, "d": 12345678901234567890u64});
+        let mut text = Vec::new();
+        write_val(&mut text, &Val::from(input.clone()));
+        let back: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        assert_eq!(back, input);
     }
 
     #[test]
