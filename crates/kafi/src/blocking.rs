@@ -28,22 +28,44 @@ impl Local {
     }
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime can be built")
+}
+
+/// A Kafka cluster, blocking.
+#[cfg(feature = "cluster")]
+#[derive(Debug)]
+pub struct Cluster;
+
+#[cfg(feature = "cluster")]
+impl Cluster {
+    /// Connects to the cluster configured in `name`.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(name: &str) -> Result<Shell> {
+        Shell::open(StorageKind::Cluster, name)
+    }
+}
+
 impl Shell {
     /// Opens the storage `kind` named `name`.
     pub fn open(kind: StorageKind, name: &str) -> Result<Self> {
-        Ok(Self::from_async(crate::open(kind, name)?))
+        let runtime = runtime();
+        let inner = runtime.block_on(crate::open_async(kind, name))?;
+        Ok(Self {
+            inner,
+            runtime: Arc::new(runtime),
+        })
     }
 
     /// Wraps an async shell.
     pub fn from_async(inner: kafi_shell::Shell) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime can be built");
         Self {
             inner,
-            runtime: Arc::new(runtime),
+            runtime: Arc::new(runtime()),
         }
     }
 

@@ -6,6 +6,8 @@ pub mod blocking;
 pub use kafi_config as config;
 pub use kafi_core as core;
 pub use kafi_fs as fs;
+#[cfg(feature = "cluster")]
+pub use kafi_kafka as kafka;
 pub use kafi_serde as serde;
 pub use kafi_shell as shell;
 
@@ -22,10 +24,40 @@ pub fn open(kind: StorageKind, name: &str) -> Result<Shell> {
     open_config(&config)
 }
 
-/// Opens the storage a loaded config describes.
+/// Opens the storage `kind` named `name`, connecting to it if it is a
+/// cluster (works for every storage kind).
+pub async fn open_async(kind: StorageKind, name: &str) -> Result<Shell> {
+    let config = StorageConfig::load(kind, name).map_err(kafi_core::Error::from)?;
+    open_config_async(&config).await
+}
+
+/// Opens the storage a loaded config describes, connecting to it if it is a
+/// cluster (works for every storage kind).
+pub async fn open_config_async(config: &StorageConfig) -> Result<Shell> {
+    match config.kind {
+        #[cfg(feature = "cluster")]
+        StorageKind::Cluster => {
+            let storage: Arc<dyn kafi_core::Storage> =
+                Arc::new(kafi_kafka::ClusterStorage::connect(config).await?);
+            Ok(Shell::new(storage))
+        }
+        _ => open_config(config),
+    }
+}
+
+/// Opens the storage a loaded config describes. Storages that must connect
+/// first (clusters) need [`open_config_async`].
 pub fn open_config(config: &StorageConfig) -> Result<Shell> {
     let storage: Arc<dyn kafi_core::Storage> = match config.kind {
         StorageKind::Local => Arc::new(kafi_fs::FsStorage::local(config)?),
+        #[cfg(feature = "cluster")]
+        StorageKind::Cluster => {
+            return Err(kafi_core::Error::Unsupported {
+                storage: "cluster",
+                operation: "opening without async (use open_config_async or the blocking API)",
+            }
+            .into())
+        }
         other => {
             return Err(kafi_core::Error::Unsupported {
                 storage: other.as_str(),
@@ -46,6 +78,20 @@ impl Local {
     #[allow(clippy::new_ret_no_self)]
     pub fn new(name: &str) -> Result<Shell> {
         open(StorageKind::Local, name)
+    }
+}
+
+/// A Kafka cluster (the seed's `Cluster`).
+#[cfg(feature = "cluster")]
+#[derive(Debug)]
+pub struct Cluster;
+
+#[cfg(feature = "cluster")]
+impl Cluster {
+    /// Connects to the cluster configured in `name` (e.g. `configs/clusters/local.yaml`).
+    #[allow(clippy::new_ret_no_self)]
+    pub async fn new(name: &str) -> Result<Shell> {
+        open_async(StorageKind::Cluster, name).await
     }
 }
 

@@ -25,13 +25,13 @@ pub async fn run(command: Command) -> Result<u8> {
             pattern,
             long,
             json,
-        } => ls(&open(&storage)?, pattern.as_deref(), long, json).await,
+        } => ls(&open(&storage).await?, pattern.as_deref(), long, json).await,
         Command::L {
             storage,
             pattern,
             json,
-        } => ls(&open(&storage)?, pattern.as_deref(), true, json).await,
-        Command::Exists { storage, topic } => Ok(if open(&storage)?.exists(&topic).await? {
+        } => ls(&open(&storage).await?, pattern.as_deref(), true, json).await,
+        Command::Exists { storage, topic } => Ok(if open(&storage).await?.exists(&topic).await? {
             0
         } else {
             1
@@ -42,13 +42,14 @@ pub async fn run(command: Command) -> Result<u8> {
             partitions,
             config,
         } => {
-            open(&storage)?
+            open(&storage)
+                .await?
                 .touch(&topic, partitions, parse_entries(&config)?)
                 .await?;
             Ok(0)
         }
         Command::Rm { storage, pattern } => {
-            let removed = open(&storage)?.rm(&pattern).await?;
+            let removed = open(&storage).await?.rm(&pattern).await?;
             if removed.is_empty() {
                 return Err(usage(format!("no topic matches {pattern:?}")));
             }
@@ -60,7 +61,7 @@ pub async fn run(command: Command) -> Result<u8> {
             set,
             json,
         } => {
-            let shell = open(&storage)?;
+            let shell = open(&storage).await?;
             if let Some(count) = set {
                 shell.set_partitions(&topic, count).await?;
             }
@@ -72,7 +73,7 @@ pub async fn run(command: Command) -> Result<u8> {
             topic,
             json,
         } => {
-            let marks = open(&storage)?.watermarks(&topic).await?;
+            let marks = open(&storage).await?.watermarks(&topic).await?;
             let text = marks
                 .iter()
                 .map(|(p, (l, h))| format!("{p}\t{l}\t{h}"))
@@ -87,7 +88,7 @@ pub async fn run(command: Command) -> Result<u8> {
             set,
             json,
         } => {
-            let shell = open(&storage)?;
+            let shell = open(&storage).await?;
             if !set.is_empty() {
                 shell.set_config(&topic, &parse_entries(&set)?).await?;
             }
@@ -105,7 +106,8 @@ pub async fn run(command: Command) -> Result<u8> {
             offsets,
             json,
         } => {
-            let lows = open(&storage)?
+            let lows = open(&storage)
+                .await?
                 .delete_records(&topic, &parse_offsets(&offsets)?)
                 .await?;
             let text = lows
@@ -126,7 +128,8 @@ pub async fn run(command: Command) -> Result<u8> {
             replace_not_found,
             json,
         } => {
-            let found = open(&storage)?
+            let found = open(&storage)
+                .await?
                 .offsets_for_times(&topic, &parse_offsets(&times)?, replace_not_found)
                 .await?;
             let text = found
@@ -145,7 +148,7 @@ pub async fn run(command: Command) -> Result<u8> {
             pattern,
             json,
         } => {
-            let groups = open(&storage)?.groups(pattern.as_deref()).await?;
+            let groups = open(&storage).await?.groups(pattern.as_deref()).await?;
             print_value(json, &json!(groups), &groups.join("\n"))
         }
         Command::DescribeGroups {
@@ -153,7 +156,10 @@ pub async fn run(command: Command) -> Result<u8> {
             pattern,
             json,
         } => {
-            let groups = open(&storage)?.describe_groups(pattern.as_deref()).await?;
+            let groups = open(&storage)
+                .await?
+                .describe_groups(pattern.as_deref())
+                .await?;
             let value: serde_json::Map<String, Value> = groups
                 .iter()
                 .map(|g| (g.group.clone(), json!({"group_id": g.group, "state": g.state, "members": g.members, "protocol": g.protocol, "topics": g.topics})))
@@ -174,7 +180,7 @@ pub async fn run(command: Command) -> Result<u8> {
             print_value(json, &Value::Object(value), &text)
         }
         Command::DeleteGroups { storage, pattern } => {
-            let deleted = open(&storage)?.delete_groups(&pattern).await?;
+            let deleted = open(&storage).await?.delete_groups(&pattern).await?;
             print_value(false, &Value::Null, &deleted.join("\n"))
         }
         Command::GroupOffsets {
@@ -182,7 +188,10 @@ pub async fn run(command: Command) -> Result<u8> {
             pattern,
             json,
         } => {
-            let offsets = open(&storage)?.group_offsets(pattern.as_deref()).await?;
+            let offsets = open(&storage)
+                .await?
+                .group_offsets(pattern.as_deref())
+                .await?;
             let mut text = String::new();
             for (group, topics) in &offsets {
                 for (topic, parts) in topics {
@@ -199,7 +208,8 @@ pub async fn run(command: Command) -> Result<u8> {
             topic,
             offsets,
         } => {
-            open(&storage)?
+            open(&storage)
+                .await?
                 .set_group_offsets(&group, &topic, &parse_offsets(&offsets)?)
                 .await?;
             Ok(0)
@@ -210,7 +220,7 @@ pub async fn run(command: Command) -> Result<u8> {
             topic,
             json,
         } => {
-            let lags = open(&storage)?.lags(&group, topic.as_deref()).await?;
+            let lags = open(&storage).await?.lags(&group, topic.as_deref()).await?;
             let mut text = String::new();
             for (topic, parts) in &lags {
                 for (p, lag) in parts {
@@ -226,8 +236,9 @@ pub async fn run(command: Command) -> Result<u8> {
             target_group,
         } => {
             let target_group = target_group.unwrap_or_else(|| group.clone());
-            open(&storage)?
-                .cp_group_offsets(&group, &open(&target_storage)?, &target_group)
+            open(&storage)
+                .await?
+                .cp_group_offsets(&group, &open(&target_storage).await?, &target_group)
                 .await?;
             Ok(0)
         }
@@ -243,7 +254,7 @@ pub async fn run(command: Command) -> Result<u8> {
             timestamp,
             types,
         } => {
-            let shell = open(&storage)?;
+            let shell = open(&storage).await?;
             let options = ProduceArgs {
                 key,
                 key_separator,
@@ -259,7 +270,7 @@ pub async fn run(command: Command) -> Result<u8> {
             topic,
             read,
             types,
-        } => cat(&open(&storage)?, &topic, &read, &types).await,
+        } => cat(&open(&storage).await?, &topic, &read, &types).await,
         Command::Head {
             storage,
             topic,
@@ -267,7 +278,7 @@ pub async fn run(command: Command) -> Result<u8> {
             types,
         } => {
             read.n.get_or_insert(10);
-            cat(&open(&storage)?, &topic, &read, &types).await
+            cat(&open(&storage).await?, &topic, &read, &types).await
         }
         Command::Tail {
             storage,
@@ -275,7 +286,7 @@ pub async fn run(command: Command) -> Result<u8> {
             n,
             types,
         } => {
-            let shell = open(&storage)?;
+            let shell = open(&storage).await?;
             let options = read_options(&ReadArgs::default(), &types)?;
             let messages = shell.tail(&topic, n, &options).await?;
             let codec = Codec::new(options_types(&shell, &options));
@@ -300,9 +311,9 @@ pub async fn run(command: Command) -> Result<u8> {
             types,
         } => {
             cp(
-                &open(&storage)?,
+                &open(&storage).await?,
                 &topic,
-                &open(&target_storage)?,
+                &open(&target_storage).await?,
                 &target_topic,
                 map,
                 flatmap,
@@ -319,7 +330,7 @@ pub async fn run(command: Command) -> Result<u8> {
             read,
             types,
         } => {
-            let shell = open(&storage)?;
+            let shell = open(&storage).await?;
             let options = with_progress(read_options(&read, &types)?, "grep");
             let mut out = Out::new();
             let (matching, total) = shell
@@ -340,7 +351,7 @@ pub async fn run(command: Command) -> Result<u8> {
             read,
             types,
         } => {
-            let shell = open(&storage)?;
+            let shell = open(&storage).await?;
             let jq = Jq::new(&expression)?;
             let options = read_options(&read, &types)?;
             let mut out = Out::new();
@@ -363,7 +374,8 @@ pub async fn run(command: Command) -> Result<u8> {
             read,
             json,
         } => {
-            let count = open(&storage)?
+            let count = open(&storage)
+                .await?
                 .wc(
                     &topic,
                     &with_progress(read_options(&read, &TypeArgs::default())?, "wc"),
@@ -384,7 +396,7 @@ pub async fn run(command: Command) -> Result<u8> {
             other_topic,
             types,
         } => {
-            let (left, right) = (open(&storage)?, open(&other_storage)?);
+            let (left, right) = (open(&storage).await?, open(&other_storage).await?);
             let options = read_options(&ReadArgs::default(), &types)?;
             let mut out = Out::new();
             let differences = left
@@ -410,13 +422,13 @@ pub async fn run(command: Command) -> Result<u8> {
             target_topic,
             types,
         } => {
-            let shell = open(&storage)?;
+            let shell = open(&storage).await?;
             let options = read_options(&ReadArgs::default(), &types)?;
             match (target_storage, target_topic) {
                 (Some(ts), Some(tt)) => {
                     let write = write_options(&types)?;
                     let (kept, _) = shell
-                        .compact_to(&topic, &open(&ts)?, &tt, &options, &write)
+                        .compact_to(&topic, &open(&ts).await?, &tt, &options, &write)
                         .await?;
                     eprintln!("{kept} message(s) kept");
                 }
@@ -439,7 +451,7 @@ pub async fn run(command: Command) -> Result<u8> {
             Ok(0)
         }
         Command::Recreate { storage, topic } => {
-            open(&storage)?.recreate(&topic).await?;
+            open(&storage).await?.recreate(&topic).await?;
             Ok(0)
         }
         Command::Configs { kind } => {
@@ -462,7 +474,7 @@ fn parse_kind(kind: &str) -> Result<StorageKind> {
 }
 
 /// Opens `KIND:CONFIG`.
-pub fn open(spec: &str) -> Result<Shell> {
+pub async fn open(spec: &str) -> Result<Shell> {
     let (kind, name) = spec.split_once(':').ok_or_else(|| {
         usage(format!(
             "storage {spec:?} is not KIND:CONFIG (e.g. local:local)"
@@ -473,7 +485,7 @@ pub fn open(spec: &str) -> Result<Shell> {
         return Err(usage(format!("storage {spec:?} names no config")));
     }
     let config = StorageConfig::load(kind, name)?;
-    Ok(kafi::open_config(&config)?)
+    Ok(kafi::open_config_async(&config).await?)
 }
 
 fn print_value(json: bool, value: &Value, text: &str) -> Result<u8> {
@@ -744,7 +756,9 @@ async fn produce(
             pending.push(record);
             count += 1;
             if pending.len() >= PRODUCE_CHUNK {
-                producer.produce_records(std::mem::take(&mut pending)).await?;
+                producer
+                    .produce_records(std::mem::take(&mut pending))
+                    .await?;
             }
             if count % every == 0 {
                 if let Some(bar) = &bar {
@@ -805,14 +819,23 @@ async fn cp(
     let mut write = write_options(&target_types)?;
     write.partitions = partitions;
     let (consumed, produced) = match map.or(flatmap.clone()) {
-        None => source.cp(topic, target, target_topic, &read, &write).await?,
+        None => {
+            source
+                .cp(topic, target, target_topic, &read, &write)
+                .await?
+        }
         Some(expression) => {
             let jq = Jq::new(&expression)?;
             let is_map = flatmap.is_none();
             source
-                .flatmap_raw_to(topic, target, target_topic, &read, &write, |source, target, m, out| {
-                    jq.transform(source, target, m, is_map, out)
-                })
+                .flatmap_raw_to(
+                    topic,
+                    target,
+                    target_topic,
+                    &read,
+                    &write,
+                    |source, target, m, out| jq.transform(source, target, m, is_map, out),
+                )
                 .await?
         }
     };
@@ -822,7 +845,7 @@ async fn cp(
 
 pub async fn quickstart(storage: Option<String>) -> Result<u8> {
     let shell = match storage {
-        Some(spec) => open(&spec)?,
+        Some(spec) => open(&spec).await?,
         None => match StorageConfig::load(StorageKind::Local, "local") {
             Ok(config) => kafi::open_config(&config)?,
             Err(_) => {
@@ -867,9 +890,14 @@ pub async fn quickstart(storage: Option<String>) -> Result<u8> {
     step("kafi cp local:local topic_json local:local topic_json_mapped --map '.value.bla += 42'");
     let jq = Jq::new(".value.bla += 42")?;
     let (r, w) = shell
-        .flatmap_raw_to("topic_json", &shell, "topic_json_mapped", &ReadOptions::new(), &WriteOptions::new(), |source, target, m, out| {
-            jq.transform(source, target, m, true, out)
-        })
+        .flatmap_raw_to(
+            "topic_json",
+            &shell,
+            "topic_json_mapped",
+            &ReadOptions::new(),
+            &WriteOptions::new(),
+            |source, target, m, out| jq.transform(source, target, m, true, out),
+        )
         .await?;
     println!("({r}, {w})");
     step("kafi cat local:local topic_json_mapped");

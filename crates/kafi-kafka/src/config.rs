@@ -1,0 +1,276 @@
+//! The `kafka` section's librdkafka-style keys, resolved into a typed
+//! client configuration.
+
+use std::fmt;
+use std::time::Duration;
+
+use kafi_config::{KafiSettings, StorageConfig};
+
+use crate::error::KafkaError;
+
+/// Keys of the `kafka` section this client understands.
+pub const SUPPORTED_KEYS: &[&str] = &[
+    "bootstrap.servers",
+    "metadata.broker.list",
+    "security.protocol",
+    "sasl.mechanisms",
+    "sasl.mechanism",
+    "sasl.username",
+    "sasl.password",
+    "ssl.ca.location",
+    "ssl.certificate.location",
+    "ssl.key.location",
+    "client.id",
+    "compression.type",
+    "compression.codec",
+];
+
+/// `security.protocol`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecurityProtocol {
+    /// No TLS, no SASL.
+    Plaintext,
+    /// TLS only.
+    Ssl,
+    /// SASL without TLS.
+    SaslPlaintext,
+    /// SASL over TLS.
+    SaslSsl,
+}
+
+impl SecurityProtocol {
+    fn parse(s: &str) -> Result<Self, KafkaError> {
+        Ok(match s.to_ascii_uppercase().as_str() {
+            "PLAINTEXT" => Self::Plaintext,
+            "SSL" => Self::Ssl,
+            "SASL_PLAINTEXT" => Self::SaslPlaintext,
+            "SASL_SSL" => Self::SaslSsl,
+            other => {
+                return Err(KafkaError::Unsupported(format!(
+                    "security.protocol {other:?} is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"
+                )))
+            }
+        })
+    }
+
+    /// Whether the protocol authenticates with SASL.
+    pub fn sasl(self) -> bool {
+        matches!(self, Self::SaslPlaintext | Self::SaslSsl)
+    }
+
+    /// Whether the protocol uses TLS.
+    pub fn tls(self) -> bool {
+        matches!(self, Self::Ssl | Self::SaslSsl)
+    }
+}
+
+/// `sasl.mechanisms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaslMechanism {
+    /// PLAIN.
+    Plain,
+    /// SCRAM-SHA-256.
+    ScramSha256,
+    /// SCRAM-SHA-512.
+    ScramSha512,
+}
+
+impl SaslMechanism {
+    fn parse(s: &str) -> Result<Self, KafkaError> {
+        Ok(match s.to_ascii_uppercase().as_str() {
+            "PLAIN" => Self::Plain,
+            "SCRAM-SHA-256" => Self::ScramSha256,
+            "SCRAM-SHA-512" => Self::ScramSha512,
+            other => {
+                return Err(KafkaError::Unsupported(format!(
+                    "sasl.mechanisms {other:?} is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512"
+                )))
+            }
+        })
+    }
+
+    /// The name Kafka uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Plain => "PLAIN",
+            Self::ScramSha256 => "SCRAM-SHA-256",
+            Self::ScramSha512 => "SCRAM-SHA-512",
+        }
+    }
+}
+
+/// `compression.type` of produced batches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compression {
+    /// none.
+    #[default]
+    None,
+    /// gzip.
+    Gzip,
+    /// snappy.
+    Snappy,
+    /// lz4.
+    Lz4,
+    /// zstd.
+    Zstd,
+}
+
+impl Compression {
+    fn parse(s: &str) -> Result<Self, KafkaError> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "none" | "" => Self::None,
+            "gzip" => Self::Gzip,
+            "snappy" => Self::Snappy,
+            "lz4" => Self::Lz4,
+            "zstd" => Self::Zstd,
+            other => {
+                return Err(KafkaError::Unsupported(format!(
+                    "compression.type {other:?} is not one of none, gzip, snappy, lz4, zstd"
+                )))
+            }
+        })
+    }
+
+    /// The codec bits of a record batch's attributes.
+    pub fn attribute(self) -> i16 {
+        match self {
+            Self::None => 0,
+            Self::Gzip => 1,
+            Self::Snappy => 2,
+            Self::Lz4 => 3,
+            Self::Zstd => 4,
+        }
+    }
+}
+
+/// A resolved client configuration. `Debug` never shows the password.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// `bootstrap.servers` split at commas.
+    pub bootstrap: Vec<String>,
+    /// `bootstrap.servers` as written (for messages).
+    pub bootstrap_text: String,
+    /// `security.protocol`.
+    pub security: SecurityProtocol,
+    /// `sasl.mechanisms`.
+    pub mechanism: SaslMechanism,
+    /// `sasl.username`.
+    pub username: Option<String>,
+    password: Option<String>,
+    /// `ssl.ca.location`.
+    pub ca_location: Option<String>,
+    /// `ssl.certificate.location`.
+    pub certificate_location: Option<String>,
+    /// `ssl.key.location`.
+    pub key_location: Option<String>,
+    /// `client.id`.
+    pub client_id: String,
+    /// `compression.type`.
+    pub compression: Compression,
+    /// Connection attempts before giving up (`block.num.retries`, at least 1).
+    pub retries: u32,
+    /// Pause between attempts (`block.interval`).
+    pub interval: Duration,
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("bootstrap", &self.bootstrap)
+            .field("security", &self.security)
+            .field("mechanism", &self.mechanism)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "********"))
+            .field("client_id", &self.client_id)
+            .field("compression", &self.compression)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientConfig {
+    /// Resolves a storage configuration's `kafka` section and `kafi` settings.
+    /// Unknown keys are named in one warning.
+    pub fn from_storage(config: &StorageConfig) -> Result<Self, kafi_core::Error> {
+        let section = config.kafka()?;
+        let get = |k: &str| section.get(k).map(str::trim).filter(|v| !v.is_empty());
+        let unknown: Vec<&str> = section
+            .properties
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !SUPPORTED_KEYS.contains(k))
+            .collect();
+        if !unknown.is_empty() {
+            tracing::warn!(
+                "kafka section: kafi does not support these keys and ignores them: {}",
+                unknown.join(", ")
+            );
+        }
+        let servers = section.bootstrap_servers().unwrap_or("").trim().to_owned();
+        let mut c = Self::plaintext(&servers, &config.kafi);
+        if c.bootstrap.is_empty() {
+            return Err(kafi_core::Error::InvalidArgument(format!(
+                "{}: the kafka section needs bootstrap.servers",
+                config.origin()
+            )));
+        }
+        if let Some(p) = get("security.protocol") {
+            c.security = SecurityProtocol::parse(p)?;
+        }
+        if let Some(m) = get("sasl.mechanisms").or_else(|| get("sasl.mechanism")) {
+            c.mechanism = SaslMechanism::parse(m)?;
+        }
+        c.username = get("sasl.username").map(str::to_owned);
+        c.password = section.get("sasl.password").map(str::to_owned);
+        c.ca_location = get("ssl.ca.location").map(str::to_owned);
+        c.certificate_location = get("ssl.certificate.location").map(str::to_owned);
+        c.key_location = get("ssl.key.location").map(str::to_owned);
+        if let Some(id) = get("client.id") {
+            c.client_id = id.to_owned();
+        }
+        if let Some(z) = get("compression.type").or_else(|| get("compression.codec")) {
+            c.compression = Compression::parse(z)?;
+        }
+        if c.security.sasl() && (c.username.is_none() || c.password.is_none()) {
+            return Err(kafi_core::Error::InvalidArgument(format!(
+                "{}: security.protocol {:?} needs sasl.username and sasl.password",
+                config.origin(),
+                c.security
+            )));
+        }
+        Ok(c)
+    }
+
+    /// A PLAINTEXT configuration for `servers` (comma-separated).
+    pub fn plaintext(servers: &str, settings: &KafiSettings) -> Self {
+        Self {
+            bootstrap: servers
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            bootstrap_text: servers.to_owned(),
+            security: SecurityProtocol::Plaintext,
+            mechanism: SaslMechanism::Plain,
+            username: None,
+            password: None,
+            ca_location: None,
+            certificate_location: None,
+            key_location: None,
+            client_id: "kafi".into(),
+            compression: Compression::None,
+            retries: settings.block_num_retries.max(1),
+            interval: Duration::from_secs_f64(settings.block_interval.max(0.0)),
+        }
+    }
+
+    /// The SASL password.
+    pub(crate) fn password(&self) -> &str {
+        self.password.as_deref().unwrap_or("")
+    }
+
+    /// The retry deadline: `block.num.retries × block.interval` (at least 1 s).
+    pub fn deadline(&self) -> Duration {
+        (self.interval * self.retries).max(Duration::from_secs(1))
+    }
+}
