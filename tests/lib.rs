@@ -13,6 +13,10 @@
 //! | `KAFI_TEST_S3` | `s3` |
 //! | `KAFI_TEST_AZUREBLOB` | `azureblob` |
 //!
+//! `KAFI_TEST_CLUSTER_BOOTSTRAP` (set by `cargo xtask test`, which starts
+//! a tansu broker) adds a `cluster` storage on that PLAINTEXT address with
+//! `session.timeout.ms: 6000`, without any configuration file.
+//!
 //! When a variable is not set, the storage is skipped with a message on
 //! stderr. When it is set, failing to open the storage fails the suite: the
 //! run was asked to cover it.
@@ -77,8 +81,34 @@ impl TestStorage {
     }
 
     /// The storage `kind` configured in `config`.
-    pub fn open(kind: StorageKind, config: &str) -> kafi::Result<Self> {
-        let shell = kafi::open(kind, config)?;
+    pub async fn open(kind: StorageKind, config: &str) -> kafi::Result<Self> {
+        let shell = kafi::open_async(kind, config).await?;
+        Ok(Self::shared(
+            shell,
+            kind,
+            format!("{}:{config}", kind.as_str()),
+        ))
+    }
+
+    /// A Kafka cluster at `bootstrap` (PLAINTEXT), with settings suited to
+    /// tests (`session.timeout.ms: 6000`, short consume timeout).
+    pub async fn cluster(bootstrap: &str) -> kafi::Result<Self> {
+        let yaml = format!(
+            "kafka:\n  bootstrap.servers: {bootstrap}\n\
+             kafi:\n  session.timeout.ms: 6000\n  consume.timeout: 2.0\n  verbose: 0\n"
+        );
+        let config =
+            kafi_config::StorageConfig::from_yaml_str(StorageKind::Cluster, "test", &yaml, None)
+                .map_err(kafi_core::Error::from)?;
+        let shell = kafi::open_config_async(&config).await?;
+        Ok(Self::shared(
+            shell,
+            StorageKind::Cluster,
+            format!("cluster:{bootstrap}"),
+        ))
+    }
+
+    fn shared(shell: Shell, kind: StorageKind, label: String) -> Self {
         shell.set_verbose(0);
         let unique = format!(
             "kafi_test_{}_{}_{}_",
@@ -86,13 +116,13 @@ impl TestStorage {
             kafi_core::message::now_millis(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        Ok(Self {
-            label: format!("{}:{config}", kind.as_str()),
+        Self {
+            label,
             kind,
             shell,
             prefix: unique,
             dir: None,
-        })
+        }
     }
 
     /// A topic name for this test on this storage.
@@ -105,6 +135,24 @@ impl TestStorage {
         format!("{}{name}", self.prefix)
     }
 
+    /// Whether this is the tansu broker `KAFI_TEST_CLUSTER_BOOTSTRAP` names,
+    /// whose known deviations from Apache Kafka (see `shared/services.md`)
+    /// some cases skip after checking that kafi reports the broker's answer.
+    pub fn is_tansu(&self) -> bool {
+        self.kind == StorageKind::Cluster
+            && self.label.starts_with("cluster:")
+            && std::env::var("KAFI_TEST_CLUSTER_BOOTSTRAP")
+                .is_ok_and(|b| self.label == format!("cluster:{}", b.trim()))
+    }
+
+    /// Prints why the rest of `case` is skipped on tansu.
+    pub fn skip_tansu(&self, case: &str, deviation: &str) {
+        eprintln!(
+            "skipped: rest of {case} on {}: tansu deviation: {deviation}",
+            self.label
+        );
+    }
+
     /// The root directory of a local storage.
     pub fn local_root(&self) -> Option<&std::path::Path> {
         self.dir.as_ref().map(|d| d.path())
@@ -113,12 +161,19 @@ impl TestStorage {
 
 /// Fresh instances of every storage the suite can reach (local always);
 /// prints why each other storage is skipped.
-pub fn backends() -> Vec<TestStorage> {
+pub async fn backends() -> Vec<TestStorage> {
     let mut out = vec![TestStorage::local()];
+    match std::env::var("KAFI_TEST_CLUSTER_BOOTSTRAP") {
+        Ok(b) if !b.trim().is_empty() => match TestStorage::cluster(b.trim()).await {
+            Ok(t) => out.push(t),
+            Err(e) => panic!("KAFI_TEST_CLUSTER_BOOTSTRAP={b}: cannot connect: {e}"),
+        },
+        _ => eprintln!("skipping the tansu cluster: KAFI_TEST_CLUSTER_BOOTSTRAP not set"),
+    }
     for (var, kind) in REMOTE_BACKENDS {
         match std::env::var(var) {
             Ok(config) if !config.trim().is_empty() => {
-                match TestStorage::open(*kind, config.trim()) {
+                match TestStorage::open(*kind, config.trim()).await {
                     Ok(t) => out.push(t),
                     Err(e) => panic!(
                         "{var}={config}: cannot open the {} storage: {e}",

@@ -110,7 +110,7 @@ fn test(fail_fast: bool) -> Result<bool> {
     ensure_component("fmt", "rustfmt");
     ensure_component("clippy", "clippy");
 
-    // Services (none yet): installed and started first; stopped when the
+    // Services: installed and started first; stopped when the
     // guards drop at the end of this function.
     let mut guards = Vec::new();
     for service in services::all() {

