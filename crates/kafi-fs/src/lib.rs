@@ -20,8 +20,10 @@
 pub mod batch;
 mod consumer;
 mod layout;
+mod objects;
 mod producer;
 mod storage;
 mod store;
 
+pub use objects::ObjectStore;
 pub use storage::FsStorage;

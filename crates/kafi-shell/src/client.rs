@@ -61,6 +61,11 @@ impl std::fmt::Debug for Producer {
 }
 
 impl Producer {
+    /// The codec (schemas registered, ids resolved) this producer encodes with.
+    pub fn codec(&self) -> &Codec {
+        &self.codec
+    }
+
     /// Produces `value`; set `key`, `headers`, `partition` and `timestamp`
     /// on the returned builder, then `.await` it.
     pub fn produce(&mut self, value: impl Payload) -> Produce<'_> {
@@ -206,6 +211,7 @@ impl Consumer {
     /// Up to `n` messages; empty when there is nothing more now.
     pub async fn consume(&mut self, n: usize) -> Result<Vec<Message>> {
         let batch = self.consumer.poll(n).await?;
+        self.codec.prepare_decode(&batch).await?;
         batch
             .iter()
             .map(|m| self.codec.decode(m).map_err(Into::into))

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use kafi_config::{KafiSettings, SerdeType};
-use kafi_serde::KeyValueTypes;
+use kafi_serde::{KeyValueTypes, SideSchema};
 
 /// Called with the running message count every `progress.num.messages`.
 pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
@@ -25,6 +25,14 @@ pub struct ReadOptions {
     pub key_type: Option<SerdeType>,
     /// Value type (default: the storage's `value.type`).
     pub value_type: Option<SerdeType>,
+    /// Key schema (`key_schema`; only used when producing, kept for symmetry).
+    pub key_schema: Option<String>,
+    /// Value schema (`value_schema`).
+    pub value_schema: Option<String>,
+    /// Key schema id (`key_schema_id`).
+    pub key_schema_id: Option<i32>,
+    /// Value schema id (`value_schema_id`).
+    pub value_schema_id: Option<i32>,
     /// Messages fetched per poll (default: `consume.batch.size`).
     pub batch_size: Option<usize>,
     /// Progress callback.
@@ -39,6 +47,8 @@ impl fmt::Debug for ReadOptions {
             .field("group", &self.group)
             .field("key_type", &self.key_type)
             .field("value_type", &self.value_type)
+            .field("key_schema_id", &self.key_schema_id)
+            .field("value_schema_id", &self.value_schema_id)
             .field("batch_size", &self.batch_size)
             .finish_non_exhaustive()
     }
@@ -99,6 +109,33 @@ impl ReadOptions {
             value: self.value_type.unwrap_or(settings.value_type),
         }
     }
+
+    pub(crate) fn schemas(&self) -> (SideSchema, SideSchema) {
+        side_schemas(
+            &self.key_schema,
+            self.key_schema_id,
+            &self.value_schema,
+            self.value_schema_id,
+        )
+    }
+}
+
+fn side_schemas(
+    key_schema: &Option<String>,
+    key_schema_id: Option<i32>,
+    value_schema: &Option<String>,
+    value_schema_id: Option<i32>,
+) -> (SideSchema, SideSchema) {
+    (
+        SideSchema {
+            schema: key_schema.clone(),
+            schema_id: key_schema_id,
+        },
+        SideSchema {
+            schema: value_schema.clone(),
+            schema_id: value_schema_id,
+        },
+    )
 }
 
 /// How to write a topic: the seed's `target_*` keyword arguments.
@@ -108,6 +145,14 @@ pub struct WriteOptions {
     pub key_type: Option<SerdeType>,
     /// Value type (default: the target storage's `value.type`).
     pub value_type: Option<SerdeType>,
+    /// Key schema to register (`key_schema` / `target_key_schema`).
+    pub key_schema: Option<String>,
+    /// Value schema to register (`value_schema` / `target_value_schema`).
+    pub value_schema: Option<String>,
+    /// Registered key schema id to write with (`key_schema_id`).
+    pub key_schema_id: Option<i32>,
+    /// Registered value schema id to write with (`value_schema_id`).
+    pub value_schema_id: Option<i32>,
     /// Partitions of the target topic if it has to be created (default: as
     /// many as the source).
     pub partitions: Option<i32>,
@@ -140,11 +185,52 @@ impl WriteOptions {
         self
     }
 
+    /// Value schema to register.
+    pub fn value_schema(mut self, schema: impl Into<String>) -> Self {
+        self.value_schema = Some(schema.into());
+        self
+    }
+
+    /// Key schema to register.
+    pub fn key_schema(mut self, schema: impl Into<String>) -> Self {
+        self.key_schema = Some(schema.into());
+        self
+    }
+
+    /// Registered value schema id.
+    pub fn value_schema_id(mut self, id: i32) -> Self {
+        self.value_schema_id = Some(id);
+        self
+    }
+
+    /// Registered key schema id.
+    pub fn key_schema_id(mut self, id: i32) -> Self {
+        self.key_schema_id = Some(id);
+        self
+    }
+
+    /// Whether a schema or schema id is given.
+    pub fn has_schemas(&self) -> bool {
+        self.key_schema.is_some()
+            || self.value_schema.is_some()
+            || self.key_schema_id.is_some()
+            || self.value_schema_id.is_some()
+    }
+
     pub(crate) fn resolved_types(&self, settings: &KafiSettings) -> KeyValueTypes {
         KeyValueTypes {
             key: self.key_type.unwrap_or(settings.key_type),
             value: self.value_type.unwrap_or(settings.value_type),
         }
+    }
+
+    pub(crate) fn schemas(&self) -> (SideSchema, SideSchema) {
+        side_schemas(
+            &self.key_schema,
+            self.key_schema_id,
+            &self.value_schema,
+            self.value_schema_id,
+        )
     }
 }
 

@@ -8,7 +8,10 @@ use kafi_config::{KafiSettings, SharedSettings};
 use kafi_core::message::now_millis;
 use kafi_core::storage::{ConsumerOptions, ProducerOptions, StartOffsets};
 use kafi_core::{GroupDescription, ProduceRecord, RawMessage, Storage, TopicInfo, TopicSpec};
-use kafi_serde::{Codec, Message};
+use kafi_serde::{
+    Codec, Compatibility, Message, RegisteredSchema, Schema, SchemaLookup, SchemaRegistry,
+    SubjectFilter, SubjectVersion,
+};
 
 use crate::client::{Consumer, Producer};
 use crate::options::{ReadOptions, WordCount, WriteOptions};
@@ -21,6 +24,15 @@ use crate::{Error, FnError, Result};
 #[derive(Clone, Debug)]
 pub struct Shell {
     storage: Arc<dyn Storage>,
+    registry: Option<Registry>,
+}
+
+/// The schema registry a shell uses, as a lookup (for codecs) and as the
+/// administration API.
+#[derive(Clone, Debug)]
+struct Registry {
+    lookup: Arc<dyn SchemaLookup>,
+    admin: Arc<dyn SchemaRegistry>,
 }
 
 fn function_error(operation: &'static str, m: &RawMessage, source: FnError) -> Error {
@@ -36,7 +48,168 @@ fn function_error(operation: &'static str, m: &RawMessage, source: FnError) -> E
 impl Shell {
     /// Wraps a storage.
     pub fn new(storage: Arc<dyn Storage>) -> Self {
-        Self { storage }
+        Self {
+            storage,
+            registry: None,
+        }
+    }
+
+    /// Uses `registry` (the REST client or the emulated registry of
+    /// `kafi-registry`) for the avro, protobuf and jsonschema types and the
+    /// schema registry administration methods.
+    pub fn with_schema_registry<R: SchemaRegistry + 'static>(mut self, registry: Arc<R>) -> Self {
+        self.registry = Some(Registry {
+            lookup: registry.clone(),
+            admin: registry,
+        });
+        self
+    }
+
+    /// The schema registry, if one is attached.
+    pub fn schema_registry(&self) -> Option<&Arc<dyn SchemaRegistry>> {
+        self.registry.as_ref().map(|r| &r.admin)
+    }
+
+    fn registry(&self) -> Result<&Arc<dyn SchemaRegistry>> {
+        self.schema_registry().ok_or_else(|| {
+            Error::InvalidArgument(
+                "no schema registry: configure the schema_registry section (schema.registry.url, \
+                 or emulated: true)"
+                    .into(),
+            )
+        })
+    }
+
+    fn codec_for(&self, codec: Codec) -> Codec {
+        match &self.registry {
+            Some(r) => codec.with_schema_lookup(r.lookup.clone()),
+            None => codec,
+        }
+    }
+
+    /// The codec for reading with `options`.
+    pub(crate) fn read_codec(&self, options: &ReadOptions) -> Codec {
+        let (key, value) = options.schemas();
+        self.codec_for(Codec::with_schemas(
+            options.resolved_types(&self.current()),
+            key,
+            value,
+        ))
+    }
+
+    /// The codec for writing with `options`.
+    pub(crate) fn write_codec(&self, options: &WriteOptions) -> Codec {
+        let (key, value) = options.schemas();
+        self.codec_for(Codec::with_schemas(
+            options.resolved_types(&self.current()),
+            key,
+            value,
+        ))
+    }
+
+    // ----- schema registry administration (the seed's names) -------------
+
+    /// Subjects, optionally those starting with `prefix`; `deleted` adds
+    /// soft-deleted ones, `deleted_only` lists only those.
+    pub async fn get_subjects(
+        &self,
+        prefix: Option<&str>,
+        deleted: bool,
+        deleted_only: bool,
+    ) -> Result<Vec<String>> {
+        let filter = match (deleted, deleted_only) {
+            (_, true) => SubjectFilter::OnlyDeleted,
+            (true, false) => SubjectFilter::WithDeleted,
+            _ => SubjectFilter::Live,
+        };
+        Ok(self.registry()?.get_subjects(prefix, filter).await?)
+    }
+
+    /// Deletes a subject (soft, or `permanent`); the deleted versions.
+    pub async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<i32>> {
+        Ok(self.registry()?.delete_subject(subject, permanent).await?)
+    }
+
+    /// Deletes one version of a subject (`-1`: the latest).
+    pub async fn delete_version(
+        &self,
+        subject: &str,
+        version: i32,
+        permanent: bool,
+    ) -> Result<i32> {
+        Ok(self
+            .registry()?
+            .delete_version(subject, version, permanent)
+            .await?)
+    }
+
+    /// The latest version of a subject.
+    pub async fn get_latest_version(&self, subject: &str) -> Result<RegisteredSchema> {
+        Ok(self.registry()?.get_latest_version(subject).await?)
+    }
+
+    /// One version of a subject.
+    pub async fn get_version(&self, subject: &str, version: i32) -> Result<RegisteredSchema> {
+        Ok(self
+            .registry()?
+            .get_version(subject, version, false)
+            .await?)
+    }
+
+    /// The versions of a subject.
+    pub async fn get_versions(&self, subject: &str, deleted: bool) -> Result<Vec<i32>> {
+        Ok(self.registry()?.get_versions(subject, deleted).await?)
+    }
+
+    /// The schema with `id`.
+    pub async fn get_schema(&self, id: i32) -> Result<Schema> {
+        Ok(self.registry()?.get_schema(id).await?)
+    }
+
+    /// The subjects and versions using schema `id`.
+    pub async fn get_schema_versions(&self, id: i32) -> Result<Vec<SubjectVersion>> {
+        Ok(self.registry()?.get_schema_versions(id).await?)
+    }
+
+    /// Registers a schema under a subject; its id.
+    pub async fn register_schema(&self, subject: &str, schema: &Schema) -> Result<i32> {
+        Ok(self.registry()?.register_schema(subject, schema).await?)
+    }
+
+    /// The version of a subject holding `schema`.
+    pub async fn lookup_schema(&self, subject: &str, schema: &Schema) -> Result<RegisteredSchema> {
+        Ok(self
+            .registry()?
+            .lookup_schema(subject, schema, false)
+            .await?)
+    }
+
+    /// The compatibility level of a subject (or the global one).
+    pub async fn get_compatibility(&self, subject: Option<&str>) -> Result<Compatibility> {
+        Ok(self.registry()?.get_compatibility(subject).await?)
+    }
+
+    /// Sets the compatibility level of a subject (or the global one).
+    pub async fn set_compatibility(
+        &self,
+        subject: Option<&str>,
+        level: Compatibility,
+    ) -> Result<Compatibility> {
+        Ok(self.registry()?.set_compatibility(subject, level).await?)
+    }
+
+    /// Whether `schema` is compatible with a subject (`version`: one
+    /// version, `None`: as the subject's level asks).
+    pub async fn test_compatibility(
+        &self,
+        subject: &str,
+        schema: &Schema,
+        version: Option<i32>,
+    ) -> Result<bool> {
+        Ok(self
+            .registry()?
+            .test_compatibility(subject, schema, version)
+            .await?)
     }
 
     /// The storage.
@@ -297,9 +470,11 @@ impl Shell {
                 },
             )
             .await?;
+        let codec = self.write_codec(options);
+        codec.prepare_encode(topic).await?;
         Ok(Producer {
             producer,
-            codec: Codec::new(options.resolved_types(&settings)),
+            codec,
             produced: 0,
         })
     }
@@ -335,7 +510,7 @@ impl Shell {
             .await?;
         Ok(Consumer {
             consumer,
-            codec: Codec::new(options.resolved_types(&settings)),
+            codec: self.read_codec(options),
         })
     }
 
@@ -352,6 +527,18 @@ impl Shell {
             .await
     }
 
+    /// Calls `f` with the reading codec (its schema ids resolved for the
+    /// current batch) and every raw message: the fast path for printing
+    /// typed messages.
+    pub async fn foreach_raw_with(
+        &self,
+        topic: &str,
+        options: &ReadOptions,
+        f: impl FnMut(&Codec, &RawMessage) -> Result<(), FnError>,
+    ) -> Result<u64> {
+        self.consume_loop(topic, options, "foreach", f).await
+    }
+
     /// Shared read loop: `f` sees each raw message; commits what was
     /// processed at every batch end and at a failure.
     async fn consume_loop(
@@ -361,7 +548,7 @@ impl Shell {
         operation: &'static str,
         mut f: impl FnMut(&Codec, &RawMessage) -> Result<(), FnError>,
     ) -> Result<u64> {
-        let mut reader = TopicReader::open(self.storage.as_ref(), topic, options).await?;
+        let mut reader = TopicReader::open(self, topic, options).await?;
         let result: Result<()> = async {
             while let Some(batch) = reader.next_batch().await? {
                 for m in &batch {
@@ -411,12 +598,11 @@ impl Shell {
             Some(p) => p,
             None => self.partitions(topic).await?,
         };
-        let mut reader = TopicReader::open(self.storage.as_ref(), topic, read).await?;
-        let types = write.resolved_types(&target.current());
+        let mut reader = TopicReader::open(self, topic, read).await?;
         let mut writer = TopicWriter::open(
-            target.storage.as_ref(),
+            target,
             target_topic,
-            types,
+            write,
             partitions,
             write.keep_partitions.unwrap_or(true),
         )
@@ -643,8 +829,11 @@ impl Shell {
         read: &ReadOptions,
         write: &WriteOptions,
     ) -> Result<(u64, u64)> {
-        let same_types =
-            read.resolved_types(&self.current()) == write.resolved_types(&target.current());
+        // Copy bytes as they are when nothing changes; a target schema (or
+        // id) re-encodes even between equal types.
+        let same_types = read.resolved_types(&self.current())
+            == write.resolved_types(&target.current())
+            && !write.has_schemas();
         self.transfer(
             topic,
             target,
@@ -872,17 +1061,12 @@ impl Shell {
             &mut Vec<ProduceRecord>,
         ) -> Result<(), FnError>,
     ) -> Result<(u64, u64, u64)> {
-        let mut left = TopicReader::open(self.storage.as_ref(), topic, options).await?;
-        let mut right =
-            TopicReader::open(other.storage.as_ref(), other_topic, other_options).await?;
+        let mut left = TopicReader::open(self, topic, options).await?;
+        let mut right = TopicReader::open(other, other_topic, other_options).await?;
         let mut writer = match target {
             Some((shell, name, write)) => {
-                let types = write.resolved_types(&shell.current());
                 let partitions = self.partitions(topic).await?;
-                Some(
-                    TopicWriter::open(shell.storage.as_ref(), name, types, partitions, true)
-                        .await?,
-                )
+                Some(TopicWriter::open(shell, name, write, partitions, true).await?)
             }
             None => None,
         };
@@ -940,7 +1124,7 @@ impl Shell {
     ) -> Result<u64> {
         let left_parts = self.partitions(topic).await?;
         let right_parts = other.partitions(other_topic).await?;
-        let codec = Codec::new(options.resolved_types(&self.current()));
+        let codec = self.read_codec(options);
         let mut differences = 0;
         for partition in 0..left_parts.max(right_parts) {
             let mut start = options.clone();
@@ -948,11 +1132,11 @@ impl Shell {
             start.group = None;
             start.offsets = Some(BTreeMap::from([(partition, 0)]));
             let mut left = match partition < left_parts {
-                true => Some(TopicReader::open(self.storage.as_ref(), topic, &start).await?),
+                true => Some(TopicReader::open(self, topic, &start).await?),
                 false => None,
             };
             let mut right = match partition < right_parts {
-                true => Some(TopicReader::open(other.storage.as_ref(), other_topic, &start).await?),
+                true => Some(TopicReader::open(other, other_topic, &start).await?),
                 false => None,
             };
             loop {
@@ -971,6 +1155,8 @@ impl Shell {
                 };
                 differences += 1;
                 let at = a.as_ref().or(b.as_ref()).expect("one side present");
+                let pair: Vec<RawMessage> = a.iter().chain(b.iter()).cloned().collect();
+                codec.prepare_decode(&pair).await?;
                 on_diff(&codec, a.as_ref(), b.as_ref())
                     .map_err(|e| as_function_error("diff", at, e))?;
             }
@@ -1041,15 +1227,7 @@ impl Shell {
     ) -> Result<(u64, u64)> {
         let messages = self.compact(topic, options).await?;
         let partitions = self.partitions(topic).await?;
-        let types = write.resolved_types(&target.current());
-        let mut writer = TopicWriter::open(
-            target.storage.as_ref(),
-            target_topic,
-            types,
-            partitions,
-            true,
-        )
-        .await?;
+        let mut writer = TopicWriter::open(target, target_topic, write, partitions, true).await?;
         let kept = messages.len() as u64;
         for m in messages {
             let record = writer.codec.encode(m)?;

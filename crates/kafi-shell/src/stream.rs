@@ -11,10 +11,11 @@ use std::sync::Arc;
 use kafi_config::KafiSettings;
 use kafi_core::message::now_millis;
 use kafi_core::storage::{ConsumerOptions, ProducerOptions, StartOffsets};
-use kafi_core::{ProduceRecord, RawConsumer, RawMessage, RawProducer, Storage, TopicSpec};
-use kafi_serde::{Codec, KeyValueTypes};
+use kafi_core::{ProduceRecord, RawConsumer, RawMessage, RawProducer, TopicSpec};
+use kafi_serde::Codec;
 
-use crate::options::{ProgressFn, ReadOptions};
+use crate::options::{ProgressFn, ReadOptions, WriteOptions};
+use crate::shell::Shell;
 use crate::Result;
 
 pub(crate) struct TopicReader {
@@ -32,11 +33,8 @@ pub(crate) struct TopicReader {
 }
 
 impl TopicReader {
-    pub(crate) async fn open(
-        storage: &dyn Storage,
-        topic: &str,
-        options: &ReadOptions,
-    ) -> Result<Self> {
+    pub(crate) async fn open(shell: &Shell, topic: &str, options: &ReadOptions) -> Result<Self> {
+        let storage = shell.storage().as_ref();
         let settings = storage.settings().get();
         let named = options.group.is_some();
         let group = format!(
@@ -80,7 +78,7 @@ impl TopicReader {
             consumed: 0,
             pending: Default::default(),
             progress,
-            codec: Codec::new(options.resolved_types(&settings)),
+            codec: shell.read_codec(options),
         })
     }
 
@@ -92,6 +90,7 @@ impl TopicReader {
             None => self.batch_size,
         };
         let batch = self.consumer.poll(max).await?;
+        self.codec.prepare_decode(&batch).await?;
         if batch.is_empty() {
             return Ok(None);
         }
@@ -159,12 +158,15 @@ pub(crate) struct TopicWriter {
 impl TopicWriter {
     /// Opens a producer, creating the topic with `create_partitions` if missing.
     pub(crate) async fn open(
-        storage: &dyn Storage,
+        shell: &Shell,
         topic: &str,
-        types: KeyValueTypes,
+        write: &WriteOptions,
         create_partitions: i32,
         keep_partitions: bool,
     ) -> Result<Self> {
+        let storage = shell.storage().as_ref();
+        let codec = shell.write_codec(write);
+        codec.prepare_encode(topic).await?;
         if !storage.topic_exists(topic).await? {
             let spec = TopicSpec {
                 partitions: create_partitions.max(1),
@@ -191,7 +193,7 @@ impl TopicWriter {
             partitions,
             keep_partitions,
             produced: 0,
-            codec: Codec::new(types),
+            codec,
         })
     }
 

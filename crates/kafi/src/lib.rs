@@ -8,8 +8,12 @@ pub use kafi_core as core;
 pub use kafi_fs as fs;
 #[cfg(feature = "cluster")]
 pub use kafi_kafka as kafka;
+pub use kafi_registry as registry;
 pub use kafi_serde as serde;
 pub use kafi_shell as shell;
+
+mod schema_registry;
+pub use schema_registry::attach_schema_registry;
 
 pub use kafi_config::{SerdeType, StorageConfig, StorageKind};
 pub use kafi_serde::{Data, Message};
@@ -39,7 +43,7 @@ pub async fn open_config_async(config: &StorageConfig) -> Result<Shell> {
         StorageKind::Cluster => {
             let storage: Arc<dyn kafi_core::Storage> =
                 Arc::new(kafi_kafka::ClusterStorage::connect(config).await?);
-            Ok(Shell::new(storage))
+            attach_schema_registry(Shell::new(storage), config)
         }
         _ => open_config(config),
     }
@@ -66,7 +70,7 @@ pub fn open_config(config: &StorageConfig) -> Result<Shell> {
             .into())
         }
     };
-    Ok(Shell::new(storage))
+    attach_schema_registry(Shell::new(storage), config)
 }
 
 /// Kafka emulated on the local file system (the seed's `Local`).

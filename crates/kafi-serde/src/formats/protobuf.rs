@@ -8,6 +8,8 @@
 //! `FileDescriptorProto`. Produced messages use the file's first message
 //! (message index `[0]`); consumed messages may use any message of the file.
 
+pub use prost_reflect;
+
 use base64::Engine as _;
 use prost::Message as _;
 use prost_reflect::{

@@ -42,6 +42,18 @@ pub struct TypeArgs {
     /// Value type (default: the config's value.type, json).
     #[arg(long, value_name = "TYPE")]
     pub value_type: Option<String>,
+    /// Key schema to produce with (a file or the schema text); registered under TOPIC-key.
+    #[arg(long, value_name = "FILE_OR_STRING")]
+    pub key_schema: Option<String>,
+    /// Value schema to produce with (a file or the schema text); registered under TOPIC-value.
+    #[arg(long, value_name = "FILE_OR_STRING")]
+    pub value_schema: Option<String>,
+    /// Registered key schema id to produce with.
+    #[arg(long, value_name = "ID")]
+    pub key_schema_id: Option<i32>,
+    /// Registered value schema id to produce with.
+    #[arg(long, value_name = "ID")]
+    pub value_schema_id: Option<i32>,
 }
 
 /// Source and target types of cp.
@@ -68,6 +80,30 @@ pub struct CpTypeArgs {
     /// Target value type.
     #[arg(long, value_name = "TYPE")]
     pub target_value_type: Option<String>,
+    /// Source key schema (unused when reading; ids come with the messages).
+    #[arg(long, value_name = "FILE_OR_STRING")]
+    pub source_key_schema: Option<String>,
+    /// Source value schema (unused when reading).
+    #[arg(long, value_name = "FILE_OR_STRING")]
+    pub source_value_schema: Option<String>,
+    /// Source key schema id (unused when reading).
+    #[arg(long, value_name = "ID")]
+    pub source_key_schema_id: Option<i32>,
+    /// Source value schema id (unused when reading).
+    #[arg(long, value_name = "ID")]
+    pub source_value_schema_id: Option<i32>,
+    /// Target key schema (a file or the schema text).
+    #[arg(long, value_name = "FILE_OR_STRING")]
+    pub target_key_schema: Option<String>,
+    /// Target value schema (a file or the schema text).
+    #[arg(long, value_name = "FILE_OR_STRING")]
+    pub target_value_schema: Option<String>,
+    /// Registered target key schema id.
+    #[arg(long, value_name = "ID")]
+    pub target_key_schema_id: Option<i32>,
+    /// Registered target value schema id.
+    #[arg(long, value_name = "ID")]
+    pub target_value_schema_id: Option<i32>,
 }
 
 /// How to read a topic.
@@ -86,6 +122,8 @@ pub struct ReadArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    #[command(flatten)]
+    Registry(crate::registry_cmd::RegistryCommand),
     /// List topics (`l`/`ll` for partitions, watermarks and sizes).
     #[command(visible_alias = "topics")]
     Ls {

@@ -20,6 +20,7 @@ use crate::output::{progress, usage, Out};
 /// Runs a command; returns the exit code for answers (0 or 1).
 pub async fn run(command: Command) -> Result<u8> {
     match command {
+        Command::Registry(c) => crate::registry_cmd::run(c).await,
         Command::Ls {
             storage,
             pattern,
@@ -528,6 +529,10 @@ fn read_options(read: &ReadArgs, types: &TypeArgs) -> Result<ReadOptions> {
         group: read.group.clone(),
         key_type,
         value_type,
+        key_schema: types.key_schema.as_deref().map(schema_text).transpose()?,
+        value_schema: types.value_schema.as_deref().map(schema_text).transpose()?,
+        key_schema_id: types.key_schema_id,
+        value_schema_id: types.value_schema_id,
         ..ReadOptions::default()
     })
 }
@@ -537,8 +542,22 @@ fn write_options(types: &TypeArgs) -> Result<WriteOptions> {
     Ok(WriteOptions {
         key_type,
         value_type,
+        key_schema: types.key_schema.as_deref().map(schema_text).transpose()?,
+        value_schema: types.value_schema.as_deref().map(schema_text).transpose()?,
+        key_schema_id: types.key_schema_id,
+        value_schema_id: types.value_schema_id,
         ..WriteOptions::default()
     })
+}
+
+/// A schema given as a file path (if such a file exists) or as the text.
+pub fn schema_text(arg: &str) -> Result<String> {
+    let path = std::path::Path::new(arg);
+    if !arg.trim_start().starts_with(['{', '[']) && path.is_file() {
+        return std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read schema file {arg}"));
+    }
+    Ok(arg.to_owned())
 }
 
 fn options_types(shell: &Shell, options: &ReadOptions) -> KeyValueTypes {
@@ -630,10 +649,9 @@ async fn ls(shell: &Shell, pattern: Option<&str>, long: bool, json: bool) -> Res
 
 async fn cat(shell: &Shell, topic: &str, read: &ReadArgs, types: &TypeArgs) -> Result<u8> {
     let options = with_progress(read_options(read, types)?, "cat");
-    let codec = Codec::new(options_types(shell, &options));
     let mut out = Out::new();
     shell
-        .foreach_raw(topic, &options, |m| {
+        .foreach_raw_with(topic, &options, |codec, m| {
             codec.write_json_line(out.buf(), m)?;
             out.maybe_flush()?;
             Ok(())
@@ -676,12 +694,7 @@ async fn produce(
     args: ProduceArgs,
     types: &TypeArgs,
 ) -> Result<u8> {
-    let (key_type, value_type) = parse_types(types)?;
-    let write = WriteOptions {
-        key_type,
-        value_type,
-        ..WriteOptions::default()
-    };
+    let write = write_options(types)?;
     if args.envelope && (args.key.is_some() || args.key_separator.is_some()) {
         return Err(usage(
             "--envelope lines carry their keys; do not combine with --key or --key-separator",
@@ -693,10 +706,7 @@ async fn produce(
         tracing::info!(topic, "created topic");
     }
     let mut producer = shell.producer_with(topic, &write).await?;
-    let codec = Codec::new(KeyValueTypes {
-        key: key_type.unwrap_or(shell.settings().get().key_type),
-        value: value_type.unwrap_or(shell.settings().get().value_type),
-    });
+    let codec = producer.codec().clone();
     let fixed_key = args
         .key
         .as_deref()
@@ -809,11 +819,19 @@ async fn cp(
         ty: types.source_type.clone().or(types.ty.clone()),
         key_type: types.source_key_type.clone(),
         value_type: types.source_value_type.clone(),
+        key_schema: types.source_key_schema.clone(),
+        value_schema: types.source_value_schema.clone(),
+        key_schema_id: types.source_key_schema_id,
+        value_schema_id: types.source_value_schema_id,
     };
     let target_types = TypeArgs {
         ty: types.target_type.clone().or(types.ty.clone()),
         key_type: types.target_key_type.clone(),
         value_type: types.target_value_type.clone(),
+        key_schema: types.target_key_schema.clone(),
+        value_schema: types.target_value_schema.clone(),
+        key_schema_id: types.target_key_schema_id,
+        value_schema_id: types.target_value_schema_id,
     };
     let read = with_progress(read_options(read, &source_types)?, "cp");
     let mut write = write_options(&target_types)?;

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod output;
+mod registry_cmd;
 
 use std::process::ExitCode;
 
