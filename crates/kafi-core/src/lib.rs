@@ -26,6 +26,6 @@ pub use error::{Error, Result};
 pub use kafi_config as config;
 pub use message::{Header, Headers, ProduceRecord, RawMessage, Timestamp, TimestampType};
 pub use storage::{
-    ConsumerOptions, GroupDescription, PartitionInfo, ProducerOptions, RawConsumer, RawProducer,
-    StartOffsets, Storage, TopicInfo, TopicSpec,
+    Acl, ConsumerOptions, GroupDescription, PartitionInfo, ProducerOptions, RawConsumer,
+    RawProducer, StartOffsets, Storage, TopicInfo, TopicSpec,
 };

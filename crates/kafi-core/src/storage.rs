@@ -67,6 +67,27 @@ pub struct GroupDescription {
     pub topics: Vec<String>,
 }
 
+/// An access control entry on a resource (Kafka's ACL binding). Fields are
+/// Kafka's names in lower case (`topic`, `literal`, `read`, `allow`, ...).
+/// As a filter, an empty field or `any` matches everything.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Acl {
+    /// `topic`, `group`, `cluster`, `transactional_id`, `delegation_token`, `user` (or `any`).
+    pub resource_type: String,
+    /// The resource name (`kafka-cluster` for the cluster).
+    pub resource_name: String,
+    /// `literal`, `prefixed` (or `match`, `any` in filters).
+    pub pattern_type: String,
+    /// The principal, e.g. `User:alice`.
+    pub principal: String,
+    /// The host, `*` for any.
+    pub host: String,
+    /// `all`, `read`, `write`, `create`, `delete`, `alter`, `describe`, ...
+    pub operation: String,
+    /// `allow` or `deny`.
+    pub permission: String,
+}
+
 /// Where a consumer starts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum StartOffsets {
@@ -235,6 +256,53 @@ pub trait Storage: Send + Sync + fmt::Debug {
         topic: &str,
         offsets: &BTreeMap<i32, i64>,
     ) -> Result<()>;
+
+    /// Brokers of a cluster: id → `host:port`.
+    async fn brokers(&self) -> Result<BTreeMap<i32, String>> {
+        Err(self.unsupported("brokers"))
+    }
+
+    /// A broker's configuration.
+    async fn broker_config(&self, broker: i32) -> Result<BTreeMap<String, String>> {
+        let _ = broker;
+        Err(self.unsupported("broker configs"))
+    }
+
+    /// Sets configuration entries of a broker.
+    async fn alter_broker_config(
+        &self,
+        broker: i32,
+        entries: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        let _ = (broker, entries);
+        Err(self.unsupported("broker configs"))
+    }
+
+    /// ACLs matching `filter`.
+    async fn acls(&self, filter: &Acl) -> Result<Vec<Acl>> {
+        let _ = filter;
+        Err(self.unsupported("ACLs"))
+    }
+
+    /// Creates an ACL.
+    async fn create_acl(&self, acl: &Acl) -> Result<()> {
+        let _ = acl;
+        Err(self.unsupported("ACLs"))
+    }
+
+    /// Deletes the ACLs matching `filter`; returns them.
+    async fn delete_acls(&self, filter: &Acl) -> Result<Vec<Acl>> {
+        let _ = filter;
+        Err(self.unsupported("ACLs"))
+    }
+
+    /// The error for an operation this storage does not offer.
+    fn unsupported(&self, operation: &'static str) -> crate::Error {
+        crate::Error::Unsupported {
+            storage: self.kind().as_str(),
+            operation,
+        }
+    }
 
     /// Opens a producer for `topic`.
     async fn producer(&self, topic: &str, options: ProducerOptions)

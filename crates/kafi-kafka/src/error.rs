@@ -152,7 +152,7 @@ pub(crate) fn check(
 
 impl From<KafkaError> for kafi_core::Error {
     fn from(e: KafkaError) -> Self {
-        kafi_core::Error::backend("kafka", "cluster", e)
+        kafi_core::Error::backend("request to", "the Kafka cluster", e)
     }
 }
 

@@ -21,6 +21,7 @@
 //! # }
 //! ```
 
+mod acl;
 mod client;
 pub mod config;
 mod conn;

@@ -9,23 +9,26 @@ use kafi_config::{KafiSettings, SharedSettings, StorageConfig, StorageKind};
 use kafi_core::storage::{ConsumerOptions, ProducerOptions};
 use kafi_core::topic::{validate_topic_name, NamePattern};
 use kafi_core::{
-    Error, GroupDescription, PartitionInfo, RawConsumer, RawProducer, Result, Storage, TopicInfo,
-    TopicSpec,
+    Acl, Error, GroupDescription, PartitionInfo, RawConsumer, RawProducer, Result, Storage,
+    TopicInfo, TopicSpec,
 };
+use kafka_protocol::messages::create_acls_request::AclCreation;
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
+use kafka_protocol::messages::delete_acls_request::DeleteAclsFilter;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::incremental_alter_configs_request::{
     AlterConfigsResource, AlterableConfig,
 };
 use kafka_protocol::messages::{
-    CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DescribeClusterRequest,
-    DescribeConfigsRequest, DescribeGroupsRequest, GroupId, IncrementalAlterConfigsRequest,
-    ListGroupsRequest,
+    CreateAclsRequest, CreatePartitionsRequest, CreateTopicsRequest, DeleteAclsRequest,
+    DeleteGroupsRequest, DescribeAclsRequest, DescribeClusterRequest, DescribeConfigsRequest,
+    DescribeGroupsRequest, GroupId, IncrementalAlterConfigsRequest, ListGroupsRequest,
 };
 use kafka_protocol::protocol::StrBytes;
 use tokio::sync::OnceCell;
 
+use crate::acl;
 use crate::client::{topic_name, Client};
 use crate::config::ClientConfig;
 use crate::consumer::ClusterConsumer;
@@ -96,11 +99,6 @@ impl ClusterStorage {
                 rskafka: OnceCell::new(),
             }),
         })
-    }
-
-    /// Brokers: id → `host:port`.
-    pub async fn brokers(&self) -> Result<BTreeMap<i32, String>> {
-        self.inner.brokers().await
     }
 }
 
@@ -697,6 +695,119 @@ impl Storage for ClusterStorage {
         .map_err(|e| to_core(e, Some(topic), Some(group)))
     }
 
+    async fn brokers(&self) -> Result<BTreeMap<i32, String>> {
+        self.inner.brokers().await
+    }
+
+    async fn broker_config(&self, broker: i32) -> Result<BTreeMap<String, String>> {
+        self.inner
+            .describe_configs(RESOURCE_BROKER, &broker.to_string())
+            .await
+    }
+
+    async fn alter_broker_config(
+        &self,
+        broker: i32,
+        entries: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        self.inner
+            .alter_configs(RESOURCE_BROKER, &broker.to_string(), entries)
+            .await
+    }
+
+    async fn acls(&self, filter: &Acl) -> Result<Vec<Acl>> {
+        let c = acl::codes(filter, true)?;
+        let request = DescribeAclsRequest::default()
+            .with_resource_type_filter(c.resource_type)
+            .with_resource_name_filter(acl::opt(&filter.resource_name).map(StrBytes::from_string))
+            .with_pattern_type_filter(c.pattern_type)
+            .with_principal_filter(acl::opt(&filter.principal).map(StrBytes::from_string))
+            .with_host_filter(acl::opt(&filter.host).map(StrBytes::from_string))
+            .with_operation(c.operation)
+            .with_permission_type(c.permission);
+        let response = self.inner.client.request(&request).await.map_err(kerr)?;
+        check(
+            "describe ACLs",
+            "",
+            response.error_code,
+            response.error_message.as_deref(),
+        )
+        .map_err(kerr)?;
+        let mut out = Vec::new();
+        for r in response.resources {
+            for a in r.acls {
+                out.push(acl::from_codes(
+                    r.resource_type,
+                    &r.resource_name,
+                    r.pattern_type,
+                    &a.principal,
+                    &a.host,
+                    a.operation,
+                    a.permission_type,
+                ));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    async fn create_acl(&self, binding: &Acl) -> Result<()> {
+        let c = acl::codes(binding, false)?;
+        if binding.principal.is_empty() {
+            return Err(Error::InvalidArgument(
+                "an ACL needs a principal (e.g. User:alice)".into(),
+            ));
+        }
+        let request = CreateAclsRequest::default().with_creations(vec![AclCreation::default()
+            .with_resource_type(c.resource_type)
+            .with_resource_name(StrBytes::from_string(binding.resource_name.clone()))
+            .with_resource_pattern_type(c.pattern_type)
+            .with_principal(StrBytes::from_string(binding.principal.clone()))
+            .with_host(StrBytes::from_string(if binding.host.is_empty() {
+                "*".to_owned()
+            } else {
+                binding.host.clone()
+            }))
+            .with_operation(c.operation)
+            .with_permission_type(c.permission)]);
+        let response = self.inner.client.request(&request).await.map_err(kerr)?;
+        for r in response.results {
+            check("create ACL", "", r.error_code, r.error_message.as_deref()).map_err(kerr)?;
+        }
+        Ok(())
+    }
+
+    async fn delete_acls(&self, filter: &Acl) -> Result<Vec<Acl>> {
+        let c = acl::codes(filter, true)?;
+        let request = DeleteAclsRequest::default().with_filters(vec![DeleteAclsFilter::default()
+            .with_resource_type_filter(c.resource_type)
+            .with_resource_name_filter(acl::opt(&filter.resource_name).map(StrBytes::from_string))
+            .with_pattern_type_filter(c.pattern_type)
+            .with_principal_filter(acl::opt(&filter.principal).map(StrBytes::from_string))
+            .with_host_filter(acl::opt(&filter.host).map(StrBytes::from_string))
+            .with_operation(c.operation)
+            .with_permission_type(c.permission)]);
+        let response = self.inner.client.request(&request).await.map_err(kerr)?;
+        let mut out = Vec::new();
+        for r in response.filter_results {
+            check("delete ACLs", "", r.error_code, r.error_message.as_deref()).map_err(kerr)?;
+            for m in r.matching_acls {
+                check("delete ACL", "", m.error_code, m.error_message.as_deref()).map_err(kerr)?;
+                out.push(acl::from_codes(
+                    m.resource_type,
+                    &m.resource_name,
+                    m.pattern_type,
+                    &m.principal,
+                    &m.host,
+                    m.operation,
+                    m.permission_type,
+                ));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     async fn producer(
         &self,
         topic: &str,
@@ -717,25 +828,5 @@ impl Storage for ClusterStorage {
         Ok(Box::new(
             ClusterConsumer::open(self.inner.clone(), topic, options).await?,
         ))
-    }
-}
-
-impl ClusterStorage {
-    /// A broker's configuration (only explicitly set keys on some brokers).
-    pub async fn broker_config(&self, broker: i32) -> Result<BTreeMap<String, String>> {
-        self.inner
-            .describe_configs(RESOURCE_BROKER, &broker.to_string())
-            .await
-    }
-
-    /// Sets configuration entries of a broker.
-    pub async fn alter_broker_config(
-        &self,
-        broker: i32,
-        entries: &BTreeMap<String, String>,
-    ) -> Result<()> {
-        self.inner
-            .alter_configs(RESOURCE_BROKER, &broker.to_string(), entries)
-            .await
     }
 }

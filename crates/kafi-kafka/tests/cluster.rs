@@ -415,6 +415,50 @@ async fn tansu_deviations_are_reported_clearly() {
             );
         }
     }
+    // ACLs: describing works (tansu lists none); creating gets a malformed
+    // answer from tansu, which kafi reports.
+    let acls = c.acls(&kafi_core::Acl::default()).await.unwrap();
+    let acl = kafi_core::Acl {
+        resource_type: "topic".into(),
+        resource_name: t.clone(),
+        principal: "User:kafi-test".into(),
+        operation: "read".into(),
+        ..Default::default()
+    };
+    match c.create_acl(&acl).await {
+        Ok(()) => {
+            let listed = c
+                .acls(&kafi_core::Acl {
+                    principal: "User:kafi-test".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert!(listed.iter().any(|a| a.resource_name == t), "{listed:?}");
+            let deleted = c
+                .delete_acls(&kafi_core::Acl {
+                    principal: "User:kafi-test".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert!(!deleted.is_empty());
+        }
+        Err(e) => {
+            assert!(acls.is_empty());
+            let text = e.to_string();
+            assert!(text.contains("CreateAcls"), "{text}");
+            eprintln!("skipped: ACL create/delete: tansu deviation (malformed CreateAcls response): {text}");
+        }
+    }
+    assert!(matches!(
+        c.create_acl(&kafi_core::Acl {
+            operation: "fly".into(),
+            ..acl
+        })
+        .await,
+        Err(kafi_core::Error::InvalidArgument(_))
+    ));
     c.delete_topic(&t).await.unwrap();
 }
 

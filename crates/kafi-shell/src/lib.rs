@@ -8,6 +8,7 @@
 //!
 //! [`Storage`]: kafi_core::Storage
 
+mod admin;
 mod client;
 mod error;
 #[cfg(feature = "jq")]

@@ -121,6 +121,7 @@ pub struct ReadArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once; the cp variant carries many options
 pub enum Command {
     #[command(flatten)]
     Registry(crate::registry_cmd::RegistryCommand),
@@ -396,6 +397,16 @@ pub enum Command {
     Recreate { storage: String, topic: String },
     /// List the configs available for a storage kind.
     Configs { kind: String },
+    /// List the brokers of a cluster (id and address).
+    Brokers(crate::cluster_cmd::BrokersArgs),
+    /// Show (or change with --set) a broker's config.
+    BrokerConfig(crate::cluster_cmd::BrokerConfigArgs),
+    /// List ACLs matching a filter (every given option must match).
+    Acls(crate::cluster_cmd::AclsArgs),
+    /// Create an ACL.
+    CreateAcl(crate::cluster_cmd::CreateAclArgs),
+    /// Delete the ACLs matching a filter.
+    DeleteAcls(crate::cluster_cmd::AclsArgs),
     /// Walk through the seed's examples on a local emulated storage.
     Quickstart {
         /// Storage to use (default: local:local, else ./kafi-data).

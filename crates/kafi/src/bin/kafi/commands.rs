@@ -463,6 +463,11 @@ pub async fn run(command: Command) -> Result<u8> {
             Ok(0)
         }
         Command::Quickstart { storage } => crate::commands::quickstart(storage).await,
+        Command::Brokers(args) => crate::cluster_cmd::brokers(args).await,
+        Command::BrokerConfig(args) => crate::cluster_cmd::broker_config(args).await,
+        Command::Acls(args) => crate::cluster_cmd::acls(args).await,
+        Command::CreateAcl(args) => crate::cluster_cmd::create_acl(args).await,
+        Command::DeleteAcls(args) => crate::cluster_cmd::delete_acls(args).await,
     }
 }
 

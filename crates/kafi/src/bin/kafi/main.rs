@@ -2,6 +2,7 @@
 //! command maps to a method of [`kafi::Shell`].
 
 mod cli;
+mod cluster_cmd;
 mod commands;
 mod output;
 mod registry_cmd;
