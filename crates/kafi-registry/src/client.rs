@@ -79,6 +79,9 @@ impl ClientConfig {
     }
 }
 
+/// (subject, schema type, schema text) of a registered schema.
+type RegisteredKey = (String, SchemaType, String);
+
 /// The REST client, with id → schema and (subject, schema) → id caches.
 #[derive(Clone)]
 pub struct RegistryClient {
@@ -86,7 +89,7 @@ pub struct RegistryClient {
     base: Url,
     auth: Option<(String, Option<String>)>,
     by_id: Arc<RwLock<HashMap<i32, Schema>>>,
-    registered: Arc<RwLock<HashMap<(String, SchemaType, String), i32>>>,
+    registered: Arc<RwLock<HashMap<RegisteredKey, i32>>>,
 }
 
 impl fmt::Debug for RegistryClient {

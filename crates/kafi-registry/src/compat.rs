@@ -263,10 +263,10 @@ mod tests {
         let v3 = avro(
             r#"{"type":"record","name":"r","fields":[{"name":"a","type":"int"},{"name":"c","type":"string"}]}"#,
         );
-        assert!(check(Compatibility::Backward, &v2, &[v1.clone()]).is_ok());
-        assert!(check(Compatibility::Backward, &v3, &[v1.clone()]).is_err());
-        assert!(check(Compatibility::Forward, &v3, &[v1.clone()]).is_ok());
-        assert!(check(Compatibility::Full, &v3, &[v1.clone()]).is_err());
+        assert!(check(Compatibility::Backward, &v2, std::slice::from_ref(&v1)).is_ok());
+        assert!(check(Compatibility::Backward, &v3, std::slice::from_ref(&v1)).is_err());
+        assert!(check(Compatibility::Forward, &v3, std::slice::from_ref(&v1)).is_ok());
+        assert!(check(Compatibility::Full, &v3, std::slice::from_ref(&v1)).is_err());
         assert!(check(Compatibility::None, &v3, &[v1]).is_ok());
     }
 
@@ -278,10 +278,12 @@ mod tests {
             r#"{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"string"}},"required":["b"]}"#,
         );
         let v3 = js(r#"{"type":"object","properties":{"a":{"type":"number"}}}"#);
-        assert!(check(Compatibility::Backward, &v2, &[v1.clone()])
-            .unwrap_err()
-            .contains("required"));
-        assert!(check(Compatibility::Backward, &v3, &[v1.clone()]).is_ok());
+        assert!(
+            check(Compatibility::Backward, &v2, std::slice::from_ref(&v1))
+                .unwrap_err()
+                .contains("required")
+        );
+        assert!(check(Compatibility::Backward, &v3, std::slice::from_ref(&v1)).is_ok());
         assert!(check(Compatibility::Forward, &v3, &[v1])
             .unwrap_err()
             .contains("type number"));
@@ -294,8 +296,8 @@ mod tests {
         let v1 = pb("syntax = \"proto3\"; message M { int32 a = 1; }");
         let v2 = pb("syntax = \"proto3\"; message M { int64 a = 1; string b = 2; }");
         let v3 = pb("syntax = \"proto3\"; message M { string a = 1; }");
-        assert!(check(Compatibility::Full, &v2, &[v1.clone()]).is_ok());
-        assert!(check(Compatibility::Backward, &v3, &[v1.clone()]).is_err());
+        assert!(check(Compatibility::Full, &v2, std::slice::from_ref(&v1)).is_ok());
+        assert!(check(Compatibility::Backward, &v3, std::slice::from_ref(&v1)).is_err());
         let v4 = pb("message M { required int32 a = 1; required int32 z = 2; }");
         let v5 = pb("message M { required int32 a = 1; }");
         assert!(check(Compatibility::Backward, &v4, &[v5])

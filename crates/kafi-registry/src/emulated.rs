@@ -661,8 +661,7 @@ impl RegistryApi for EmulatedRegistry {
             None => versions,
             Some(-1) => versions
                 .into_iter()
-                .filter(|(_, v)| !v.deleted)
-                .last()
+                .rfind(|(_, v)| !v.deleted)
                 .into_iter()
                 .collect(),
             Some(n) => {

@@ -48,6 +48,9 @@ struct RegistrySide {
     state: Arc<RegistryState>,
 }
 
+/// A compiled schema, its id and the payload after the header.
+type Framed<'a> = (Arc<dyn Format>, i32, &'a [u8]);
+
 #[derive(Debug, Default)]
 struct RegistryState {
     writer: OnceLock<(i32, Arc<dyn Format>)>,
@@ -72,10 +75,7 @@ impl RegistrySide {
             .insert(id, format);
     }
 
-    fn split<'a>(
-        &self,
-        bytes: &'a [u8],
-    ) -> Result<(Arc<dyn Format>, i32, &'a [u8]), DecodeFailure> {
+    fn split<'a>(&self, bytes: &'a [u8]) -> Result<Framed<'a>, DecodeFailure> {
         let (id, payload) = wire::read_header(bytes).map_err(DecodeFailure::reason)?;
         let format = self.reader(id).ok_or_else(|| {
             DecodeFailure::Reason(format!(

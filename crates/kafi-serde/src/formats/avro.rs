@@ -60,7 +60,7 @@ impl Avro {
 
     // ----- JSON -> Avro -------------------------------------------------
 
-    fn from_json(
+    fn json_to_avro(
         &self,
         path: &mut String,
         schema: &AvroSchema,
@@ -218,7 +218,7 @@ impl Avro {
                     for (i, item) in items.iter().enumerate() {
                         let len = path.len();
                         let _ = write!(path, "[{i}]");
-                        out.push(self.from_json(path, &a.items, item)?);
+                        out.push(self.json_to_avro(path, &a.items, item)?);
                         path.truncate(len);
                     }
                     AvroValue::Array(out)
@@ -231,7 +231,7 @@ impl Avro {
                     for (k, item) in entries {
                         let len = path.len();
                         let _ = write!(path, "[{k:?}]");
-                        out.insert(k.clone(), self.from_json(path, &m.types, item)?);
+                        out.insert(k.clone(), self.json_to_avro(path, &m.types, item)?);
                         path.truncate(len);
                     }
                     AvroValue::Map(out)
@@ -239,7 +239,7 @@ impl Avro {
                 _ => return Err(mismatch(path, "map (object)")),
             },
             AvroSchema::Record(r) => match v {
-                Value::Object(entries) => self.record_from_json(path, r, entries)?,
+                Value::Object(entries) => self.record_to_avro(path, r, entries)?,
                 _ => {
                     return Err(mismatch(
                         path,
@@ -247,12 +247,12 @@ impl Avro {
                     ))
                 }
             },
-            AvroSchema::Union(u) => self.union_from_json(path, u, v)?,
+            AvroSchema::Union(u) => self.union_to_avro(path, u, v)?,
             AvroSchema::Ref { .. } => unreachable!("resolved above"),
         })
     }
 
-    fn record_from_json(
+    fn record_to_avro(
         &self,
         path: &mut String,
         r: &RecordSchema,
@@ -273,20 +273,20 @@ impl Avro {
             }
             path.push_str(&field.name);
             let value = match (entries.get(&field.name), &field.default) {
-                (Some(v), _) => self.from_json(path, &field.schema, v)?,
+                (Some(v), _) => self.json_to_avro(path, &field.schema, v)?,
                 (None, Some(default)) => {
                     // A union's default is for its first branch.
                     let schema = match self.resolve(&field.schema)? {
                         AvroSchema::Union(u) => {
                             let first = u.variants().first().ok_or("empty union")?;
-                            let inner = self.from_json(path, first, default)?;
+                            let inner = self.json_to_avro(path, first, default)?;
                             out.push((field.name.clone(), AvroValue::Union(0, Box::new(inner))));
                             path.truncate(len);
                             continue;
                         }
                         s => s,
                     };
-                    self.from_json(path, schema, default)?
+                    self.json_to_avro(path, schema, default)?
                 }
                 (None, None) => {
                     return Err(format!(
@@ -302,7 +302,7 @@ impl Avro {
         Ok(AvroValue::Record(out))
     }
 
-    fn union_from_json(
+    fn union_to_avro(
         &self,
         path: &mut String,
         u: &UnionSchema,
@@ -315,7 +315,7 @@ impl Avro {
                 let (k, inner) = map.iter().next().expect("one entry");
                 for (i, s) in variants.iter().enumerate() {
                     if branch_names(self.resolve(s)?).iter().any(|n| n == k) {
-                        let value = self.from_json(path, s, inner)?;
+                        let value = self.json_to_avro(path, s, inner)?;
                         return Ok(AvroValue::Union(i as u32, Box::new(value)));
                     }
                 }
@@ -323,7 +323,7 @@ impl Avro {
         }
         // A bare value: the first branch that takes it.
         for (i, s) in variants.iter().enumerate() {
-            if let Ok(value) = self.from_json(path, s, v) {
+            if let Ok(value) = self.json_to_avro(path, s, v) {
                 return Ok(AvroValue::Union(i as u32, Box::new(value)));
             }
         }
@@ -447,7 +447,7 @@ impl Format for Avro {
 
     fn encode(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
         let mut path = String::new();
-        let avro = self.from_json(&mut path, &self.schema, value)?;
+        let avro = self.json_to_avro(&mut path, &self.schema, value)?;
         let bytes = apache_avro::to_avro_datum(&self.schema, avro)
             .map_err(|e| format!("cannot write Avro datum: {e}"))?;
         out.extend_from_slice(&bytes);
