@@ -173,7 +173,7 @@ mod cases {
             keys(&out),
             vec![Some("123".into()), Some("456".into()), Some("789".into())]
         );
-        assert!(out.iter().all(|m| &*m.topic == mapped));
+        assert!(out.iter().all(|m| *m.topic == *mapped));
         assert_eq!(
             out.iter().map(|m| m.offset).collect::<Vec<_>>(),
             vec![0, 1, 2]

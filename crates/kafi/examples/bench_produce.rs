@@ -110,8 +110,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut i = 0;
             while i < n {
                 let end = (i + LIST_SIZE).min(n);
-                let items: Vec<(String, String)> =
-                    (i..end).map(|j| (format!("key-{j}"), value_text(j))).collect();
+                let items: Vec<(String, String)> = (i..end)
+                    .map(|j| (format!("key-{j}"), value_text(j)))
+                    .collect();
                 producer.produce_list(items).await?;
                 i = end;
             }
