@@ -503,7 +503,11 @@ mod tests {
     }
 
     fn decode_all(data: Vec<u8>) -> Result<Vec<RawMessage>, DecodeError> {
-        let base = if data.len() >= 8 { i64::from_be_bytes(data[..8].try_into().unwrap()) } else { 0 };
+        let base = if data.len() >= 8 {
+            i64::from_be_bytes(data[..8].try_into().unwrap())
+        } else {
+            0
+        };
         decode_from(data, base)
     }
 

@@ -44,11 +44,7 @@ impl FsConsumer {
                 for (&partition, &offset) in offsets {
                     Inner::check_partition(topic, &meta, partition)?;
                     let (low, high) = inner.partition_watermarks(topic, partition).await?;
-                    let position = if offset < 0 {
-                        high + offset
-                    } else {
-                        offset
-                    };
+                    let position = if offset < 0 { high + offset } else { offset };
                     cursors.push(PartitionCursor {
                         partition,
                         position: position.clamp(low, high),
