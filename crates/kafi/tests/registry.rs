@@ -400,3 +400,67 @@ fn raw_put(url: &str, path: &str, body: &str) -> String {
     s.read_to_string(&mut answer).unwrap();
     answer
 }
+
+/// A Python with confluent-kafka and its serializer extras: `KAFI_TEST_PYTHON`
+/// (exported by `cargo xtask test`), else the venv `cargo xtask test` creates.
+fn interop_python() -> Result<std::path::PathBuf, String> {
+    let python = match std::env::var_os("KAFI_TEST_PYTHON") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => {
+            let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/services/venv/bin/python");
+            if !venv.is_file() {
+                return Err("KAFI_TEST_PYTHON is not set and target/services/venv is missing (run `cargo xtask test`)".into());
+            }
+            venv
+        }
+    };
+    let probe = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.protobuf, confluent_kafka.schema_registry.json_schema",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match probe {
+        Ok(s) if s.success() => Ok(python),
+        _ => Err(format!(
+            "{} lacks confluent-kafka[avro,protobuf,json,schemaregistry]",
+            python.display()
+        )),
+    }
+}
+
+/// Confluent's SchemaRegistryClient and serializers against `kafi registry
+/// serve` and the kafi CLI: tests/interop/registry_interop.py.
+#[test]
+fn confluent_interop() {
+    let python = match interop_python() {
+        Ok(p) => p,
+        Err(reason) => {
+            println!("skipped: {reason}");
+            return;
+        }
+    };
+    let env = TestEnv::new();
+    let server = Server::start(&env);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/interop/registry_interop.py");
+    let output = std::process::Command::new(&python)
+        .arg(&script)
+        .args(["--registry", &server.url, "--kafi", support::KAFI, "--home"])
+        .arg(env.root())
+        .env_remove("KAFI_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run registry_interop.py");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success() && stdout.contains("all interop checks passed"),
+        "registry_interop.py failed ({})\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
