@@ -3,12 +3,14 @@
 //! ```text
 //! cargo xtask test                      # fmt check, clippy, cargo test (what CI runs)
 //! cargo xtask bench [--messages N] [--quick]
+//! cargo xtask bench-cluster [-n N]        # kafi vs confluent-kafka on tansu
 //! cargo xtask services                  # the services tests can use and their env vars
 //! ```
 //!
 //! CI runs `bash .ci/run`, which is `cargo xtask test`.
 
 mod bench;
+mod bench_cluster;
 mod services;
 
 use std::process::{Command, ExitCode};
@@ -36,6 +38,9 @@ enum Task {
     },
     /// Benchmark the local emulation (release build); writes target/bench/local.json.
     Bench(bench::BenchArgs),
+    /// Benchmark the cluster storage against PyPI confluent-kafka on tansu
+    /// (release build); writes target/bench/cluster.json.
+    BenchCluster(bench_cluster::BenchClusterArgs),
     /// List the services `test` can start and the environment variables they export.
     Services,
 }
@@ -45,6 +50,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Task::Test { fail_fast } => test(fail_fast),
         Task::Bench(args) => bench::run(&args).map(|()| true),
+        Task::BenchCluster(args) => bench_cluster::run(&args).map(|()| true),
         Task::Services => {
             services_list();
             Ok(true)

@@ -40,7 +40,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .producer(
             &topic,
             ProducerOptions {
-                batch_size: 10_000,
+                // produce.batch.size as kafi configures it by default.
+                batch_size: kafi_config::KafiSettings::default().produce_batch_size,
                 flush_timeout: -1.0,
             },
         )
