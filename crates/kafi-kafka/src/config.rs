@@ -2,6 +2,7 @@
 //! client configuration.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use kafi_config::{KafiSettings, StorageConfig};
@@ -171,6 +172,8 @@ pub struct ClientConfig {
     pub retries: u32,
     /// Pause between attempts (`block.interval`).
     pub interval: Duration,
+    /// TLS settings when `security.protocol` uses TLS.
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -230,6 +233,11 @@ impl ClientConfig {
         if let Some(z) = get("compression.type").or_else(|| get("compression.codec")) {
             c.compression = Compression::parse(z)?;
         }
+        if c.security.tls() {
+            c.tls = Some(c.tls_config().map_err(|e| {
+                kafi_core::Error::InvalidArgument(format!("{}: {e}", config.origin()))
+            })?);
+        }
         if c.security.sasl() && (c.username.is_none() || c.password.is_none()) {
             return Err(kafi_core::Error::InvalidArgument(format!(
                 "{}: security.protocol {:?} needs sasl.username and sasl.password",
@@ -261,7 +269,53 @@ impl ClientConfig {
             compression: Compression::None,
             retries: settings.block_num_retries.max(1),
             interval: Duration::from_secs_f64(settings.block_interval.max(0.0)),
+            tls: None,
         }
+    }
+
+    /// Builds the TLS client configuration from `ssl.*` (system-independent
+    /// Mozilla roots when `ssl.ca.location` is not set).
+    fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, String> {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let mut roots = rustls::RootCertStore::empty();
+        match &self.ca_location {
+            Some(ca) => {
+                let certs = CertificateDer::pem_file_iter(ca)
+                    .map_err(|e| format!("ssl.ca.location {ca}: {e}"))?;
+                for cert in certs {
+                    let cert = cert.map_err(|e| format!("ssl.ca.location {ca}: {e}"))?;
+                    roots
+                        .add(cert)
+                        .map_err(|e| format!("ssl.ca.location {ca}: {e}"))?;
+                }
+            }
+            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS: {e}"))?
+            .with_root_certificates(roots);
+        let config = match (&self.certificate_location, &self.key_location) {
+            (Some(cert), Some(key)) => {
+                let certs = CertificateDer::pem_file_iter(cert)
+                    .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+                    .map_err(|e| format!("ssl.certificate.location {cert}: {e}"))?;
+                let key = PrivateKeyDer::from_pem_file(key)
+                    .map_err(|e| format!("ssl.key.location {key}: {e}"))?;
+                builder
+                    .with_client_auth_cert(certs, key)
+                    .map_err(|e| format!("client certificate: {e}"))?
+            }
+            (None, None) => builder.with_no_client_auth(),
+            _ => {
+                return Err(
+                    "ssl.certificate.location and ssl.key.location must be given together".into(),
+                )
+            }
+        };
+        Ok(Arc::new(config))
     }
 
     /// The SASL password.
@@ -272,5 +326,58 @@ impl ClientConfig {
     /// The retry deadline: `block.num.retries × block.interval` (at least 1 s).
     pub fn deadline(&self) -> Duration {
         (self.interval * self.retries).max(Duration::from_secs(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafi_config::StorageKind;
+
+    fn load(yaml: &str) -> Result<ClientConfig, kafi_core::Error> {
+        let env = |name: &str| match name {
+            "KAFI_KAFKA_SERVER" => Some("pkc-1.example.cloud:9092".to_owned()),
+            "KAFI_KAFKA_USERNAME" => Some("key".to_owned()),
+            "KAFI_KAFKA_PASSWORD" => Some("s3cr3t-password".to_owned()),
+            _ => None,
+        };
+        let config =
+            StorageConfig::from_yaml_str_with_env(StorageKind::Cluster, "t", yaml, None, &env)?;
+        ClientConfig::from_storage(&config)
+    }
+
+    #[test]
+    fn ccloud_style_config_resolves_without_leaking_the_password() {
+        let c = load(
+            "kafka:\n  bootstrap.servers: ${KAFI_KAFKA_SERVER}\n  security.protocol: SASL_SSL\n  \
+             sasl.mechanisms: PLAIN\n  sasl.username: ${KAFI_KAFKA_USERNAME}\n  \
+             sasl.password: ${KAFI_KAFKA_PASSWORD}\n",
+        )
+        .unwrap();
+        assert_eq!(c.bootstrap, vec!["pkc-1.example.cloud:9092"]);
+        assert_eq!(c.security, SecurityProtocol::SaslSsl);
+        assert_eq!(c.mechanism, SaslMechanism::Plain);
+        assert!(c.tls.is_some());
+        assert_eq!(c.password(), "s3cr3t-password");
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn bad_security_settings_are_clear_errors() {
+        let e = load("kafka:\n  bootstrap.servers: h:1\n  security.protocol: SSL\n  ssl.ca.location: /nonexistent/ca.pem\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/nonexistent/ca.pem"), "{e}");
+        let e = load("kafka:\n  bootstrap.servers: h:1\n  sasl.mechanisms: GSSAPI\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("GSSAPI"), "{e}");
+        let e = load("kafka:\n  bootstrap.servers: h:1\n  security.protocol: SASL_PLAINTEXT\n  sasl.password: x\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("sasl.username"), "{e}");
+        let c = load("kafka:\n  bootstrap.servers: a:1, b:2\n  compression.type: zstd\n").unwrap();
+        assert_eq!(c.bootstrap, vec!["a:1", "b:2"]);
+        assert_eq!(c.compression, Compression::Zstd);
     }
 }

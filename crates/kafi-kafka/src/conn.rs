@@ -94,21 +94,34 @@ impl Connection {
             broker: addr.to_owned(),
             reason,
         };
-        if config.security.tls() {
-            return Err(KafkaError::Unsupported(format!(
-                "security.protocol {:?}: TLS is not supported by this version of kafi \
-                 (PLAINTEXT and SASL_PLAINTEXT are)",
-                config.security
-            )));
-        }
         let tcp = tokio::time::timeout(timeout, TcpStream::connect(addr))
             .await
             .map_err(|_| io(format!("connect timed out after {timeout:?}")))?
             .map_err(|e| io(format!("connect: {e}")))?;
         let _ = tcp.set_nodelay(true);
+        let stream: Box<dyn Stream> = match &config.tls {
+            Some(tls) => {
+                let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                let name = rustls_pki_types::ServerName::try_from(host.to_owned())
+                    .map_err(|e| io(format!("TLS server name {host:?}: {e}")))?;
+                let connector = tokio_rustls::TlsConnector::from(tls.clone());
+                let stream = tokio::time::timeout(timeout, connector.connect(name, tcp))
+                    .await
+                    .map_err(|_| io(format!("TLS handshake timed out after {timeout:?}")))?
+                    .map_err(|e| io(format!("TLS handshake: {e}")))?;
+                Box::new(stream)
+            }
+            None if config.security.tls() => {
+                return Err(KafkaError::Unsupported(
+                    "TLS requested but not configured".into(),
+                ))
+            }
+            None => Box::new(tcp),
+        };
         let mut conn = Connection {
             addr: addr.to_owned(),
-            stream: Box::new(tcp),
+            stream,
             versions: HashMap::new(),
             correlation: 0,
             client_id: StrBytes::from_string(config.client_id.clone()),
@@ -160,9 +173,11 @@ impl Connection {
         if handshake.error_code != 0 {
             let offered: Vec<String> = handshake.mechanisms.iter().map(|m| m.to_string()).collect();
             return Err(auth_error(format!(
-                "the broker does not offer {mechanism} (it offers: {})",
+                "the broker refused the SASL handshake for {mechanism}: {} ({}); it offers: {}",
+                crate::error::code_name(handshake.error_code),
+                handshake.error_code,
                 if offered.is_empty() {
-                    "none".to_owned()
+                    "no mechanism".to_owned()
                 } else {
                     offered.join(", ")
                 }
@@ -192,9 +207,38 @@ impl Connection {
                 }
                 Ok(())
             }
-            _ => Err(KafkaError::Unsupported(format!(
-                "sasl.mechanisms {mechanism} is not supported by this version of kafi (PLAIN is)"
-            ))),
+            scram => {
+                let fail = |code: i16, message: Option<&StrBytes>| {
+                    format!(
+                        "{} ({code}){}",
+                        crate::error::code_name(code),
+                        message.map(|m| format!(": {m}")).unwrap_or_default()
+                    )
+                };
+                let (mut exchange, first) = crate::sasl::Scram::start(scram, &user);
+                let response = self
+                    .send(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(first)))
+                    .await?;
+                if response.error_code != 0 {
+                    return Err(auth_error(fail(
+                        response.error_code,
+                        response.error_message.as_ref(),
+                    )));
+                }
+                let last = exchange
+                    .client_final(&response.auth_bytes, config.password())
+                    .map_err(&auth_error)?;
+                let response = self
+                    .send(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(last)))
+                    .await?;
+                if response.error_code != 0 {
+                    return Err(auth_error(fail(
+                        response.error_code,
+                        response.error_message.as_ref(),
+                    )));
+                }
+                exchange.verify(&response.auth_bytes).map_err(auth_error)
+            }
         }
     }
 

@@ -31,6 +31,7 @@ mod group;
 mod ops;
 mod producer;
 mod records;
+mod sasl;
 mod storage;
 
 pub use config::ClientConfig;

@@ -113,21 +113,35 @@ impl Inner {
         self.rskafka
             .get_or_try_init(|| async {
                 let config = &self.client.config;
-                if config.security.tls() || config.security.sasl() {
-                    return Err(Error::from(KafkaError::Unsupported(format!(
-                        "deleting topics and records over {:?} is not supported by this version of kafi",
-                        config.security
-                    ))));
-                }
                 let backoff = rskafka::BackoffConfig {
                     init_backoff: config.interval.max(Duration::from_millis(50)),
                     max_backoff: config.interval.max(Duration::from_millis(50)) * 4,
                     base: 2.0,
                     deadline: Some(self.deadline()),
                 };
-                rskafka::client::ClientBuilder::new(config.bootstrap.clone())
+                let mut builder = rskafka::client::ClientBuilder::new(config.bootstrap.clone())
                     .client_id(config.client_id.clone())
-                    .backoff_config(backoff)
+                    .backoff_config(backoff);
+                if let Some(tls) = &config.tls {
+                    builder = builder.tls_config(tls.clone());
+                }
+                if config.security.sasl() {
+                    use rskafka::client::{Credentials, SaslConfig};
+                    let credentials = Credentials::new(
+                        config.username.clone().unwrap_or_default(),
+                        config.password().to_owned(),
+                    );
+                    builder = builder.sasl_config(match config.mechanism {
+                        crate::config::SaslMechanism::Plain => SaslConfig::Plain(credentials),
+                        crate::config::SaslMechanism::ScramSha256 => {
+                            SaslConfig::ScramSha256(credentials)
+                        }
+                        crate::config::SaslMechanism::ScramSha512 => {
+                            SaslConfig::ScramSha512(credentials)
+                        }
+                    });
+                }
+                builder
                     .build()
                     .await
                     .map_err(|e| rskafka_error("connect", &config.bootstrap_text, e))

@@ -480,3 +480,34 @@ async fn unreachable_broker_fails_fast_naming_servers() {
         start.elapsed()
     );
 }
+
+#[tokio::test]
+async fn sasl_failure_is_clear_and_hides_the_password() {
+    let bootstrap = maybe_skip!();
+    for mechanism in ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] {
+        let yaml = format!(
+            "kafka:\n  bootstrap.servers: {bootstrap}\n  security.protocol: SASL_PLAINTEXT\n  \
+             sasl.mechanisms: {mechanism}\n  sasl.username: nobody\n  sasl.password: hunter2-secret\n\
+             kafi:\n  block.num.retries: 2\n  block.interval: 0.2\n"
+        );
+        let config = kafi_config::StorageConfig::from_yaml_str(
+            kafi_config::StorageKind::Cluster,
+            "sasl",
+            &yaml,
+            None,
+        )
+        .unwrap();
+        let start = Instant::now();
+        match ClusterStorage::connect(&config).await {
+            Ok(_) => panic!("{mechanism}: wrong credentials were accepted"),
+            Err(e) => {
+                let text = format!("{e} {e:?}");
+                assert!(!text.contains("hunter2"), "{text}");
+                assert!(text.contains(mechanism) || text.contains("SASL"), "{text}");
+                eprintln!("{mechanism}: {e}");
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(15));
+    }
+    eprintln!("note: tansu offers no SASL on memory storage, so only the failure path is checked");
+}
