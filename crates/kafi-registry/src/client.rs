@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use kafi_config::SchemaRegistrySection;
@@ -29,7 +30,15 @@ pub struct ClientConfig {
     pub user_info: Option<String>,
     /// A PEM CA certificate file (`ssl.ca.location`).
     pub ca_location: Option<String>,
+    /// How long one request may take (`timeout`, in seconds as in
+    /// Confluent's Python client; default [`DEFAULT_TIMEOUT`]); connecting
+    /// gives up after at most 10 seconds.
+    pub timeout: Option<Duration>,
 }
+
+/// The default request timeout: an unreachable or hanging registry is an
+/// error, not a hang.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -37,6 +46,7 @@ impl fmt::Debug for ClientConfig {
             .field("url", &self.url)
             .field("user_info", &self.user_info.as_ref().map(|_| "<redacted>"))
             .field("ca_location", &self.ca_location)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -71,10 +81,22 @@ impl ClientConfig {
             )),
             _ => None,
         };
+        let timeout = match section.extra.get("timeout") {
+            None => None,
+            Some(t) => match t.trim().parse::<f64>() {
+                Ok(secs) if secs > 0.0 && secs.is_finite() => Some(Duration::from_secs_f64(secs)),
+                _ => {
+                    return Err(Error::Config(format!(
+                        "timeout {t:?} is not a positive number of seconds"
+                    )))
+                }
+            },
+        };
         Ok(Self {
             url,
             user_info,
             ca_location: section.extra.get("ssl.ca.location").cloned(),
+            timeout,
         })
     }
 }
@@ -155,8 +177,11 @@ impl RegistryClient {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        let mut builder =
-            reqwest::Client::builder().user_agent(concat!("kafi/", env!("CARGO_PKG_VERSION")));
+        let timeout = config.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("kafi/", env!("CARGO_PKG_VERSION")))
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)));
         if let Some(ca) = &config.ca_location {
             let pem = std::fs::read(ca)
                 .map_err(|e| Error::Config(format!("ssl.ca.location {ca}: {e}")))?;

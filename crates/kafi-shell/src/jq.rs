@@ -10,6 +10,40 @@ use kafi_serde::Codec;
 
 use crate::{Error, FnError, Result};
 
+/// kafi's own jq functions:
+///
+/// - `tobytes`: the bytes form of a value (`--type bytes`: a string, or
+///   `{"base64": "..."}` for bytes that are not UTF-8) as an array of byte
+///   numbers, e.g. the seed's missing-magic-byte check
+///   `kafi filter STORAGE TOPIC --type bytes '(.value | tobytes)[0] != 0'`.
+fn kafi_funs() -> impl Iterator<Item = jaq_std::Filter<Native<Val>>> {
+    let tobytes: jaq_std::Filter<jaq_core::RunPtr<Val>> = ("tobytes", jaq_std::v(0), |_, cv| {
+        let bytes = bytes_of(&cv.1).map(|b| b.into_iter().map(|x| Val::Int(x as isize)).collect());
+        Box::new(std::iter::once(bytes.map_err(|e| {
+            jaq_core::Exn::from(jaq_core::Error::str(format!("tobytes: {e}")))
+        })))
+    });
+    [jaq_std::run(tobytes)].into_iter()
+}
+
+/// The bytes of a bytes-form value.
+fn bytes_of(v: &Val) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    match v {
+        Val::Str(s) => Ok(s.as_bytes().to_vec()),
+        Val::Obj(o) if o.len() == 1 => match o.get(&std::rc::Rc::new("base64".to_owned())) {
+            Some(Val::Str(b64)) => base64::engine::general_purpose::STANDARD
+                .decode(b64.as_bytes())
+                .map_err(|e| format!("invalid base64: {e}")),
+            _ => Err("expected a string or {\"base64\": \"...\"}".into()),
+        },
+        Val::Null => Ok(Vec::new()),
+        other => Err(format!(
+            "expected a string or {{\"base64\": \"...\"}}, got {other}"
+        )),
+    }
+}
+
 /// A compiled jq expression.
 pub struct Jq {
     filter: jaq_core::Filter<Native<Val>>,
@@ -41,7 +75,7 @@ impl Jq {
             )
             .map_err(|errors| invalid(format!("cannot parse ({} error(s))", errors.len())))?;
         let filter = Compiler::default()
-            .with_funs(jaq_std::funs().chain(jaq_json::funs()))
+            .with_funs(jaq_std::funs().chain(jaq_json::funs()).chain(kafi_funs()))
             .compile(modules)
             .map_err(|errors| {
                 let names: Vec<String> = errors
@@ -189,6 +223,27 @@ mod tests {
         let select = Jq::new("select(.value.bla == 456)").unwrap();
         assert!(select.run(json!({"value": {"bla": 1}})).unwrap().is_empty());
         assert_eq!(select.run(json!({"value": {"bla": 456}})).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn tobytes_reads_the_bytes_form() {
+        let first = Jq::new("(.value | tobytes)[0]").unwrap();
+        assert_eq!(
+            first
+                .run(json!({"value": {"base64": "AAAAAAEM/w=="}}))
+                .unwrap(),
+            vec![json!(0)]
+        );
+        assert_eq!(
+            first.run(json!({"value": "\"plain\""})).unwrap(),
+            vec![json!(34)]
+        );
+        let all = Jq::new(".value | tobytes").unwrap();
+        assert_eq!(
+            all.run(json!({"value": {"base64": "AAH/"}})).unwrap(),
+            vec![json!([0, 1, 255])]
+        );
+        assert!(all.run(json!({"value": 12})).is_err());
     }
 
     #[test]

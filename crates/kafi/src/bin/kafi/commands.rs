@@ -655,14 +655,22 @@ async fn ls(shell: &Shell, pattern: Option<&str>, long: bool, json: bool) -> Res
 async fn cat(shell: &Shell, topic: &str, read: &ReadArgs, types: &TypeArgs) -> Result<u8> {
     let options = with_progress(read_options(read, types)?, "cat");
     let mut out = Out::new();
-    shell
+    let result = shell
         .foreach_raw_with(topic, &options, |codec, m| {
-            codec.write_json_line(out.buf(), m)?;
+            let mark = out.buf().len();
+            let written = codec.write_json_line(out.buf(), m);
+            if written.is_err() {
+                // No half-printed line for a message that does not decode.
+                out.buf().truncate(mark);
+            }
+            written?;
             out.maybe_flush()?;
             Ok(())
         })
-        .await?;
+        .await;
+    // The messages before one that fails are printed, then the error.
     out.flush()?;
+    result?;
     Ok(0)
 }
 
