@@ -1,12 +1,6 @@
-//! The `cluster` storage of kafi: a real Kafka cluster.
+#![doc = include_str!("../README.md")]
 //!
-//! Topic deletion and record deletion go through [rskafka]; everything
-//! else kafi needs and rskafka lacks (consumer groups, committed offsets,
-//! configs, ACLs, brokers) is spoken directly in the Kafka protocol with
-//! the `kafka-protocol` crate over connections of its own. Produce and
-//! Fetch use kafi's own RecordBatch codec, because kafi keeps headers with
-//! duplicate keys and null values, and hands out keys and values as slices
-//! of the fetched buffer.
+//! ## Example
 //!
 //! ```no_run
 //! # async fn demo() -> kafi_core::Result<()> {
