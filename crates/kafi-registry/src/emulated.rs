@@ -199,7 +199,17 @@ fn same_schema(a: &Schema, b: &Schema) -> bool {
         return false;
     }
     match a.schema_type {
-        SchemaType::Protobuf => a.schema.trim() == b.schema.trim(),
+        SchemaType::Protobuf => {
+            a.schema.trim() == b.schema.trim() || {
+                // Confluent's serializers register the base64 descriptor of
+                // a schema first registered as text: the same schema.
+                #[cfg(feature = "serde-protobuf")]
+                let same = kafi_serde::formats::protobuf::same_descriptor(&a.schema, &b.schema);
+                #[cfg(not(feature = "serde-protobuf"))]
+                let same = false;
+                same
+            }
+        }
         _ => match (
             serde_json::from_str::<serde_json::Value>(&a.schema),
             serde_json::from_str::<serde_json::Value>(&b.schema),

@@ -73,6 +73,31 @@ pub fn parse(text: &str) -> Result<FileDescriptor, String> {
         .ok_or_else(|| "invalid Protobuf schema: file missing".to_owned())
 }
 
+/// Whether two schemas (`.proto` source or base64 `FileDescriptorProto`,
+/// as Confluent's serializers register them) describe the same file, file
+/// names, source info and JSON names aside.
+pub fn same_descriptor(a: &str, b: &str) -> bool {
+    fn clear_json_names(m: &mut prost_types::DescriptorProto) {
+        for f in &mut m.field {
+            f.json_name = None;
+        }
+        m.nested_type.iter_mut().for_each(clear_json_names);
+    }
+    let normal = |text: &str| {
+        parse(text).ok().map(|file| {
+            let mut proto = file.file_descriptor_proto().clone();
+            proto.name = None;
+            proto.source_code_info = None;
+            proto.message_type.iter_mut().for_each(clear_json_names);
+            proto
+        })
+    };
+    match (normal(a), normal(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// The base64 `FileDescriptorProto` of a schema (Confluent's
 /// `?format=serialized`).
 pub fn to_serialized(text: &str) -> Result<String, String> {
@@ -246,6 +271,16 @@ mod tests {
         wire::write_message_indexes(&mut payload, &[1, 0]);
         msg.encode(&mut payload).unwrap();
         assert_eq!(pb.decode(&payload).unwrap(), json!({"y": true}));
+    }
+
+    #[test]
+    fn text_and_serialized_are_the_same_descriptor() {
+        let text = "syntax = \"proto3\";\nmessage Snack { string name = 1; float calories = 2; }\n";
+        let b64 = to_serialized(text).unwrap();
+        assert!(same_descriptor(text, &b64));
+        let other =
+            "syntax = \"proto3\";\nmessage Snack { string name = 1; double calories = 2; }\n";
+        assert!(!same_descriptor(other, &b64));
     }
 
     #[test]
