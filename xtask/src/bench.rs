@@ -22,15 +22,21 @@ use crate::{cargo, workspace_root};
 /// Options of `cargo xtask bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Number of messages (default: 100000 and 1000000).
+    /// `schemas`: the avro/protobuf/jsonschema benchmark (xtask/src/bench_schemas.rs).
+    #[arg(value_parser = ["schemas"])]
+    pub suite: Option<String>,
+    /// Number of messages (default: 100000 and 1000000; `schemas`: 1000000).
     #[arg(long, short = 'n')]
-    messages: Option<u64>,
+    pub messages: Option<u64>,
     /// Only N = 100000.
     #[arg(long)]
-    quick: bool,
+    pub quick: bool,
     /// Keep the temporary directory (its path is printed).
     #[arg(long)]
-    keep: bool,
+    pub keep: bool,
+    /// `schemas`: messages for the Python Kafi package (0: skip it).
+    #[arg(long, default_value_t = 20_000)]
+    pub python_messages: u64,
 }
 
 /// Target size of each JSON value (as the `bench_produce` example).
@@ -48,15 +54,15 @@ fn value_text(i: u64) -> String {
 }
 
 /// How a child ended and what it cost.
-struct Measured {
-    seconds: f64,
-    peak_rss_mb: f64,
-    stdout: String,
+pub(crate) struct Measured {
+    pub seconds: f64,
+    pub peak_rss_mb: f64,
+    pub stdout: String,
 }
 
 /// Runs `command` to completion; wall time and peak RSS via `wait4`.
 /// Stdout is captured unless the caller set it (then it is empty).
-fn measure(command: &mut Command, capture: bool) -> Result<Measured> {
+pub(crate) fn measure(command: &mut Command, capture: bool) -> Result<Measured> {
     if capture {
         command.stdout(Stdio::piped());
     }
@@ -125,7 +131,7 @@ impl Row {
 }
 
 /// 1500000 -> "1.50M", 250000 -> "250k".
-fn human(rate: f64) -> String {
+pub(crate) fn human(rate: f64) -> String {
     if rate >= 1e6 {
         format!("{:.2}M", rate / 1e6)
     } else if rate >= 1e3 {
@@ -284,7 +290,12 @@ fn bench_n(n: u64, kafi: &Path, bench_produce: &Path, keep: bool) -> Result<Vec<
     for (operation, mode, topic, target) in [
         ("api produce (1/call)", "single", "t_single", 500_000.0),
         ("api produce_list", "list", "t_list", 1_000_000.0),
-        ("api produce_list (JSON text)", "list-text", "t_list_text", 1_000_000.0),
+        (
+            "api produce_list (JSON text)",
+            "list-text",
+            "t_list_text",
+            1_000_000.0,
+        ),
         ("api produce_record", "records", "t_records", 1_000_000.0),
     ] {
         eprintln!("==> N = {n}: {operation}");

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo xtask test                      # fmt check, clippy, cargo test (what CI runs)
 //! cargo xtask bench [--messages N] [--quick]
+//! cargo xtask bench schemas [-n N]      # avro/protobuf/jsonschema, vs Python Kafi
 //! cargo xtask bench-cluster [-n N]        # kafi vs confluent-kafka on tansu
 //! cargo xtask services                  # the services tests can use and their env vars
 //! ```
@@ -11,6 +12,7 @@
 
 mod bench;
 mod bench_cluster;
+mod bench_schemas;
 mod services;
 
 use std::process::{Command, ExitCode};
@@ -49,6 +51,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Task::Test { fail_fast } => test(fail_fast),
+        Task::Bench(args) if args.suite.as_deref() == Some("schemas") => {
+            bench_schemas::run(&args).map(|()| true)
+        }
         Task::Bench(args) => bench::run(&args).map(|()| true),
         Task::BenchCluster(args) => bench_cluster::run(&args).map(|()| true),
         Task::Services => {
