@@ -51,7 +51,16 @@ pub enum Error {
     /// An invalid argument.
     #[error("{0}")]
     InvalidArgument(String),
-    /// An operation failed part-way; counts say how far it got.
+    /// A reading operation (cat, grep, foldl, ...) failed part-way.
+    #[error("{source} (after reading {consumed} message(s))")]
+    ReadInterrupted {
+        /// Messages read and processed before the failure.
+        consumed: u64,
+        /// The failure.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A copying operation failed part-way; counts say how far it got.
     #[error("{source} (after consuming {consumed} and producing {produced} message(s))")]
     Interrupted {
         /// Messages consumed and processed before the failure.

@@ -572,9 +572,8 @@ impl Shell {
                 if consumed == 0 {
                     return Err(e);
                 }
-                Err(Error::Interrupted {
+                Err(Error::ReadInterrupted {
                     consumed,
-                    produced: 0,
                     source: Box::new(e),
                 })
             }
