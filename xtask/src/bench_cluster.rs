@@ -36,8 +36,13 @@ struct Measured {
     stdout: String,
 }
 
-fn measure(command: &mut Command) -> Result<Measured> {
-    command.stdout(Stdio::piped());
+/// Runs `command` to completion; wall time and peak RSS via `wait4`.
+/// Stdout is captured only when `capture` (a captured `cat` would grow this
+/// process, and Linux carries a parent's peak RSS into forked children).
+fn measure_with(command: &mut Command, capture: bool) -> Result<Measured> {
+    if capture {
+        command.stdout(Stdio::piped());
+    }
     let start = Instant::now();
     let mut child = command
         .spawn()
@@ -66,6 +71,10 @@ fn measure(command: &mut Command) -> Result<Measured> {
         peak_rss_mb: usage.ru_maxrss as f64 / 1024.0,
         stdout,
     })
+}
+
+fn measure(command: &mut Command) -> Result<Measured> {
+    measure_with(command, true)
 }
 
 fn rate(v: &Value, key: &str) -> f64 {
@@ -131,7 +140,7 @@ pub fn run(args: &BenchClusterArgs) -> Result<()> {
 
     eprintln!("==> kafi CLI: cat -n {n} --type bytes > /dev/null");
     let kafi = release.join("kafi");
-    let cat = measure(
+    let cat = measure_with(
         Command::new(&kafi)
             .env("KAFI_HOME", &home)
             .args([
@@ -145,8 +154,8 @@ pub fn run(args: &BenchClusterArgs) -> Result<()> {
             ])
             .args(["-n", &n.to_string()])
             .stdout(Stdio::null()),
+        false,
     );
-    // measure() pipes stdout; reading it costs the same as /dev/null here.
     let cat = cat?;
     let cat_rate = n as f64 / cat.seconds;
 
