@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kafi_config::KafiSettings;
+use kafi_config::{AutoOffsetReset, KafiSettings};
 use kafi_core::message::now_millis;
 use kafi_core::storage::{ConsumerOptions, ProducerOptions, StartOffsets};
 use kafi_core::{ProduceRecord, RawConsumer, RawMessage, RawProducer, TopicSpec};
@@ -45,15 +45,29 @@ impl TopicReader {
                 .clone()
                 .unwrap_or_else(|| now_millis().to_string())
         );
+        let start = match (&options.offsets, named) {
+            (Some(offsets), _) => StartOffsets::Explicit(offsets.clone()),
+            (None, true) => StartOffsets::Committed,
+            // A throw-away group commits nothing, so it has nothing to join
+            // either: read every partition from auto.offset.reset's end.
+            (None, false) => StartOffsets::Explicit(
+                storage
+                    .watermarks(topic)
+                    .await?
+                    .into_iter()
+                    .map(|(p, (low, high))| match settings.auto_offset_reset {
+                        AutoOffsetReset::Earliest => (p, low),
+                        AutoOffsetReset::Latest => (p, high),
+                    })
+                    .collect(),
+            ),
+        };
         let consumer = storage
             .consumer(
                 topic,
                 ConsumerOptions {
                     group,
-                    start: match &options.offsets {
-                        Some(offsets) => StartOffsets::Explicit(offsets.clone()),
-                        None => StartOffsets::Committed,
-                    },
+                    start,
                     auto_offset_reset: settings.auto_offset_reset,
                     enable_auto_commit: named && settings.enable_auto_commit,
                     consume_timeout: settings.consume_timeout,
