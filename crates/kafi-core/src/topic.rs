@@ -67,6 +67,43 @@ impl NamePattern {
     }
 }
 
+/// Encodes a free-form name (a group id, a subject) as one path segment:
+/// a leading `g`, then everything but `[A-Za-z0-9_-]` percent-encoded, so
+/// a name can never be empty, `.`/`..`, or contain `/` and escape its
+/// directory.
+pub fn encode_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 1);
+    // A leading marker keeps the empty id a valid, distinct name.
+    out.push('g');
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Inverse of [`encode_name`]; `None` for names it did not produce.
+pub fn decode_name(name: &str) -> Option<String> {
+    let rest = name.trim_end_matches('/').strip_prefix('g')?;
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = rest.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

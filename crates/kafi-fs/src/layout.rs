@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use kafi_core::topic::encode_name;
 use serde::{Deserialize, Serialize};
 
 /// Suffix of segment objects.
@@ -53,51 +54,17 @@ pub(crate) fn groups_dir() -> &'static str {
 }
 
 pub(crate) fn group_dir(group: &str) -> String {
-    format!("groups/{}", encode_group(group))
+    format!("groups/{}", encode_name(group))
 }
 
 pub(crate) fn group_offsets(group: &str, topic: &str) -> String {
-    format!("groups/{}/{topic}.json", encode_group(group))
-}
-
-/// Group ids are free-form in Kafka; percent-encode everything but
-/// `[A-Za-z0-9_-]` so an id can never name a path outside its directory.
-pub(crate) fn encode_group(group: &str) -> String {
-    let mut out = String::with_capacity(group.len() + 1);
-    // A leading marker keeps the empty id a valid, distinct name.
-    out.push('g');
-    for b in group.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Inverse of [`encode_group`]; `None` for names it did not produce.
-pub(crate) fn decode_group(name: &str) -> Option<String> {
-    let rest = name.trim_end_matches('/').strip_prefix('g')?;
-    let bytes = rest.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = rest.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    format!("groups/{}/{topic}.json", encode_name(group))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kafi_core::topic::decode_name;
 
     #[test]
     fn group_names_round_trip_and_stay_inside() {
@@ -111,9 +78,9 @@ mod tests {
             "ümlaut",
             "plain-group_1",
         ] {
-            let enc = encode_group(g);
+            let enc = encode_name(g);
             assert!(!enc.contains('/') && !enc.contains('.'), "{enc}");
-            assert_eq!(decode_group(&enc).as_deref(), Some(g));
+            assert_eq!(decode_name(&enc).as_deref(), Some(g));
         }
     }
 

@@ -416,7 +416,7 @@ impl Storage for FsStorage {
         let names = self.inner.store.list(layout::groups_dir()).await?;
         Ok(names
             .iter()
-            .filter_map(|n| layout::decode_group(n))
+            .filter_map(|n| kafi_core::topic::decode_name(n))
             .collect())
     }
 
