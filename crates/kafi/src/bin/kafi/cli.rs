@@ -123,8 +123,6 @@ pub struct ReadArgs {
 #[derive(Debug, Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once; the cp variant carries many options
 pub enum Command {
-    #[command(flatten)]
-    Registry(crate::registry_cmd::RegistryCommand),
     /// List topics (`l`/`ll` for partitions, watermarks and sizes).
     #[command(visible_alias = "topics")]
     Ls {
@@ -397,6 +395,8 @@ pub enum Command {
     Recreate { storage: String, topic: String },
     /// List the configs available for a storage kind.
     Configs { kind: String },
+    #[command(flatten)]
+    Registry(crate::registry_cmd::RegistryCommand),
     /// List the brokers of a cluster (id and address).
     Brokers(crate::cluster_cmd::BrokersArgs),
     /// Show (or change with --set) a broker's config.
