@@ -1,6 +1,8 @@
 //! The REST client (`kafi_registry::RegistryClient`) against the real
 //! `kafi registry serve local:local` process: every operation, and
-//! Confluent's error codes as typed errors carrying the server's message.
+//! Confluent's error codes as typed errors carrying the server's message;
+//! and Confluent's Python client and serializers against it, on the local
+//! storage and (when `cargo xtask test` started a broker) on the cluster.
 
 mod support;
 
@@ -460,6 +462,68 @@ fn confluent_interop() {
     assert!(
         output.status.success() && stdout.contains("all interop checks passed"),
         "registry_interop.py failed ({})\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Confluent's serializers and deserializers, with confluent_kafka's
+/// Producer and Consumer, against the cluster storage (the broker
+/// `KAFI_TEST_CLUSTER_BOOTSTRAP` names; tansu under `cargo xtask test`)
+/// whose `schema_registry` is `kafi registry serve`:
+/// tests/interop/registry_cluster_interop.py.
+#[test]
+fn confluent_interop_on_the_cluster() {
+    let bootstrap = match std::env::var("KAFI_TEST_CLUSTER_BOOTSTRAP") {
+        Ok(b) if !b.trim().is_empty() => b.trim().to_owned(),
+        _ => {
+            println!("skipped: KAFI_TEST_CLUSTER_BOOTSTRAP not set");
+            return;
+        }
+    };
+    let python = match interop_python() {
+        Ok(p) => p,
+        Err(reason) => {
+            println!("skipped: {reason}");
+            return;
+        }
+    };
+    let env = TestEnv::new();
+    let server = Server::start(&env);
+    env.write(
+        "tansu.yaml",
+        format!(
+            "kafka:\n  bootstrap.servers: {bootstrap}\n\
+             kafi:\n  session.timeout.ms: 6000\n\
+             schema_registry:\n  schema.registry.url: {}\n",
+            server.url
+        ),
+    );
+    let prefix = format!(
+        "kafi_sr_{}_{}_",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970")
+            .as_millis()
+    );
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/interop/registry_cluster_interop.py");
+    let output = std::process::Command::new(&python)
+        .arg(&script)
+        .args(["--registry", &server.url, "--kafi", support::KAFI])
+        .args(["--storage", "cluster:tansu", "--bootstrap", &bootstrap])
+        .args(["--prefix", &prefix, "--home"])
+        .arg(env.root())
+        .env_remove("KAFI_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run registry_cluster_interop.py");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success() && stdout.contains("all cluster interop checks passed"),
+        "registry_cluster_interop.py failed ({})\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
