@@ -19,6 +19,7 @@
 pub mod error;
 pub mod message;
 pub mod partitioner;
+pub mod record_batch;
 pub mod storage;
 pub mod topic;
 
