@@ -16,7 +16,8 @@ fn the_seed_tour_without_async() {
     l.touch("topic_json").unwrap();
     let mut p = l.producer("topic_json").unwrap();
     for n in [123, 456, 789] {
-        p.produce(json!({ "bla": n }), Some(&n.to_string())).unwrap();
+        p.produce(json!({ "bla": n }), Some(&n.to_string()))
+            .unwrap();
     }
     assert_eq!(p.close().unwrap(), 3);
 
@@ -54,6 +55,13 @@ fn the_seed_tour_without_async() {
     let (found, matching, total) = l.grep("topic_json", ".*456.*").unwrap();
     assert_eq!((found.len(), matching, total), (1, 1, 3));
     assert_eq!(l.wc("topic_json").unwrap().messages, 3);
-    assert_eq!(l.diff("topic_json", &l, "topic_json_mapped").unwrap().len(), 3);
-    assert!(l.cat("no_such_topic").unwrap_err().to_string().contains("no_such_topic"));
+    assert_eq!(
+        l.diff("topic_json", &l, "topic_json_mapped").unwrap().len(),
+        3
+    );
+    assert!(l
+        .cat("no_such_topic")
+        .unwrap_err()
+        .to_string()
+        .contains("no_such_topic"));
 }
