@@ -7,15 +7,14 @@
 //!
 //! Prints msgs/s and ratios, and writes target/bench/cluster.json.
 
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::{json, Value};
 
+use crate::bench::{measure as measure_with, Measured};
 use crate::services::tansu;
 use crate::{cargo, workspace_root};
 
@@ -30,49 +29,7 @@ pub struct BenchClusterArgs {
     bootstrap: Option<String>,
 }
 
-struct Measured {
-    seconds: f64,
-    peak_rss_mb: f64,
-    stdout: String,
-}
-
-/// Runs `command` to completion; wall time and peak RSS via `wait4`.
-/// Stdout is captured only when `capture` (a captured `cat` would grow this
-/// process, and Linux carries a parent's peak RSS into forked children).
-fn measure_with(command: &mut Command, capture: bool) -> Result<Measured> {
-    if capture {
-        command.stdout(Stdio::piped());
-    }
-    let start = Instant::now();
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("spawning {command:?}"))?;
-    let mut stdout = String::new();
-    if let Some(mut out) = child.stdout.take() {
-        use std::io::Read;
-        out.read_to_string(&mut stdout)?;
-    }
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain old data, valid when zeroed; wait4 fills it
-    // and reaps the child we spawned (so `child` is not waited on again).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let seconds = start.elapsed().as_secs_f64();
-    if rc < 0 {
-        bail!("wait4: {}", std::io::Error::last_os_error());
-    }
-    let exit = std::process::ExitStatus::from_raw(status);
-    if !exit.success() {
-        bail!("{command:?} failed: {exit}");
-    }
-    Ok(Measured {
-        seconds,
-        peak_rss_mb: usage.ru_maxrss as f64 / 1024.0,
-        stdout,
-    })
-}
-
+/// Measures a child whose stdout (JSON figures) is read back.
 fn measure(command: &mut Command) -> Result<Measured> {
     measure_with(command, true)
 }
