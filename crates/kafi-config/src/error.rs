@@ -36,6 +36,13 @@ pub enum Error {
         searched: Vec<PathBuf>,
     },
 
+    /// The configuration path names a directory (or another non-file).
+    #[error("configuration path {} is a directory, not a YAML file", path.display())]
+    NotAFile {
+        /// The path that was found.
+        path: PathBuf,
+    },
+
     /// A configuration file exists but could not be read.
     #[error("cannot read configuration file {}", path.display())]
     Io {
@@ -145,7 +152,8 @@ fn display_paths(paths: &[PathBuf]) -> String {
 }
 
 impl Error {
-    /// Builds an [`Error::InvalidValue`], hiding the value if `key` is secret.
+    /// Builds an [`Error::InvalidValue`], hiding the value if `key` is
+    /// secret and the user info of URLs and addresses in any value.
     pub(crate) fn invalid(
         file: &str,
         key: impl Into<String>,
@@ -156,7 +164,7 @@ impl Error {
         let value = if crate::is_secret_key(&key) {
             format!("\"{}\"", crate::REDACTED)
         } else {
-            format!("{value:?}")
+            format!("{:?}", crate::redact_user_info(value))
         };
         Error::InvalidValue {
             file: file.to_owned(),

@@ -32,7 +32,10 @@
 //! unknown `schema_registry` keys go to [`SchemaRegistrySection::extra`].
 //! Errors ([`enum@Error`]) name the file and the dotted key but never the
 //! value of a secret ([`is_secret_key`]); `Debug` output and
-//! [`StorageConfig::redacted_yaml`] hide secrets as well.
+//! [`StorageConfig::redacted_yaml`] hide secrets as well, and the user info
+//! of URLs and addresses in any value (`http://user:password@host`,
+//! `user:password@host:port`) through [`redact_user_info`], the helper every
+//! kafi crate uses before printing or logging a URL.
 //!
 //! # Example
 //!
@@ -65,6 +68,7 @@
 
 mod error;
 mod kind;
+mod redact;
 mod sections;
 mod settings;
 mod storage;
@@ -72,6 +76,7 @@ mod subst;
 
 pub use error::{Error, Result, INLINE_LABEL, RUNTIME_LABEL};
 pub use kind::{AutoOffsetReset, ParseEnumError, SerdeType, StorageKind};
+pub use redact::{has_user_info, redact_user_info};
 pub use sections::{
     AzureBlobSection, KafkaSection, LocalSection, RestProxySection, S3Section,
     SchemaRegistrySection,

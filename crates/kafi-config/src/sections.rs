@@ -1,12 +1,13 @@
 //! The storage-specific sections and the `schema_registry` section.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_yaml::{Mapping, Value};
 
 use crate::error::{Error, Result};
-use crate::{is_secret_key, REDACTED};
+use crate::{is_secret_key, redact_user_info, REDACTED};
 
 /// The `local` section: Kafka emulated on the local file system.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,20 +124,28 @@ fn redact(o: &Option<String>) -> Option<&'static str> {
     o.as_ref().map(|_| REDACTED)
 }
 
-/// Debug-prints a string map, redacting secret keys.
+/// A value as it may be shown: [`REDACTED`] for a secret key, else the
+/// value with the user info of its URLs and addresses hidden.
+fn shown<'v>(key: &str, value: &'v str) -> Cow<'v, str> {
+    if is_secret_key(key) {
+        Cow::Borrowed(REDACTED)
+    } else {
+        redact_user_info(value)
+    }
+}
+
+/// An optional URL as it may be shown.
+fn shown_url(url: &Option<String>) -> Option<Cow<'_, str>> {
+    url.as_deref().map(redact_user_info)
+}
+
+/// Debug-prints a string map, redacting secret keys and user info.
 struct RedactedMap<'a>(&'a BTreeMap<String, String>);
 
 impl fmt::Debug for RedactedMap<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
-            .entries(self.0.iter().map(|(k, v)| {
-                let v = if is_secret_key(k) {
-                    REDACTED
-                } else {
-                    v.as_str()
-                };
-                (k, v)
-            }))
+            .entries(self.0.iter().map(|(k, v)| (k, shown(k, v))))
             .finish()
     }
 }
@@ -144,7 +153,7 @@ impl fmt::Debug for RedactedMap<'_> {
 impl fmt::Debug for S3Section {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("S3Section")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &shown_url(&self.endpoint))
             .field("access_key", &redact(&self.access_key))
             .field("secret_key", &redact(&self.secret_key))
             .field("bucket_name", &self.bucket_name)
@@ -167,7 +176,7 @@ impl fmt::Debug for AzureBlobSection {
 impl fmt::Debug for SchemaRegistrySection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SchemaRegistrySection")
-            .field("url", &self.url)
+            .field("url", &shown_url(&self.url))
             .field(
                 "basic_auth_credentials_source",
                 &self.basic_auth_credentials_source,
@@ -181,7 +190,7 @@ impl fmt::Debug for SchemaRegistrySection {
 impl fmt::Debug for RestProxySection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RestProxySection")
-            .field("url", &self.url)
+            .field("url", &redact_user_info(&self.url))
             .field("basic_auth_user_info", &redact(&self.basic_auth_user_info))
             .finish()
     }
@@ -398,7 +407,10 @@ impl RestProxySection {
 
     pub(crate) fn to_yaml(&self) -> Mapping {
         let mut m = Mapping::new();
-        m.insert("rest.proxy.url".into(), self.url.as_str().into());
+        m.insert(
+            "rest.proxy.url".into(),
+            redact_user_info(&self.url).as_ref().into(),
+        );
         put_opt(
             &mut m,
             "basic.auth.user.info",
@@ -481,18 +493,17 @@ impl KafkaSection {
 
 fn put_opt(m: &mut Mapping, key: &str, value: &Option<String>, secret: bool) {
     if let Some(v) = value {
-        let v = if secret { REDACTED } else { v.as_str() };
-        m.insert(key.into(), v.into());
+        let v = if secret {
+            Cow::Borrowed(REDACTED)
+        } else {
+            redact_user_info(v)
+        };
+        m.insert(key.into(), v.as_ref().into());
     }
 }
 
 fn put_map(m: &mut Mapping, map: &BTreeMap<String, String>) {
     for (k, v) in map {
-        let v = if is_secret_key(k) {
-            REDACTED
-        } else {
-            v.as_str()
-        };
-        m.insert(k.as_str().into(), v.into());
+        m.insert(k.as_str().into(), shown(k, v).as_ref().into());
     }
 }

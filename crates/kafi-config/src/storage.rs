@@ -97,14 +97,22 @@ fn candidates(kind: StorageKind, name: &str, home: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Finds the file for `name` or reports every path searched.
+/// Finds the file for `name` or reports every path searched; when nothing
+/// but a directory of that name exists, says so.
 pub(crate) fn resolve(kind: StorageKind, name: &str, home: &Path) -> Result<PathBuf> {
     let searched = candidates(kind, name, home);
+    let mut directory = None;
     for path in &searched {
         tracing::trace!(path = %path.display(), "looking for configuration");
         if path.is_file() {
             return Ok(path.clone());
         }
+        if directory.is_none() && path.is_dir() {
+            directory = Some(path);
+        }
+    }
+    if let Some(path) = directory {
+        return Err(Error::NotAFile { path: path.clone() });
     }
     Err(Error::NotFound {
         kind,

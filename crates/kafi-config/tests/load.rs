@@ -623,3 +623,37 @@ fn errors_never_show_secret_values() {
         }
     }
 }
+
+#[test]
+fn a_directory_in_place_of_the_file_is_named() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    fs::create_dir_all(h.join("dir.yaml")).unwrap();
+    fs::create_dir_all(h.join("configs/locals/other.yml")).unwrap();
+    for (name, path) in [
+        ("dir", h.join("dir.yaml")),
+        ("dir.yaml", h.join("dir.yaml")),
+        ("other", h.join("configs/locals/other.yml")),
+    ] {
+        let err = StorageConfig::load_from(StorageKind::Local, name, h).unwrap_err();
+        assert!(
+            matches!(&err, Error::NotAFile { path: p } if *p == path),
+            "{name}: {err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "configuration path {} is a directory, not a YAML file",
+                path.display()
+            )
+        );
+    }
+    let as_path = h.join("dir.yaml");
+    let err =
+        StorageConfig::load_from(StorageKind::Local, as_path.to_str().unwrap(), h).unwrap_err();
+    assert!(matches!(err, Error::NotAFile { .. }), "{err}");
+    // A file further down the search order still wins over a directory.
+    write(h, "configs/locals/dir.yml", LOCAL_A);
+    let c = StorageConfig::load_from(StorageKind::Local, "dir", h).unwrap();
+    assert_eq!(root_dir(&c), "/from/a");
+}

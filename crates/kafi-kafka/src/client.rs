@@ -54,6 +54,7 @@ impl Client {
     /// Connects to the cluster, trying every bootstrap server up to
     /// `block.num.retries` times, `block.interval` apart.
     pub(crate) async fn connect(config: ClientConfig) -> Result<Arc<Self>, KafkaError> {
+        config.check_bootstrap().map_err(KafkaError::Unsupported)?;
         let client = Arc::new(Client {
             config,
             brokers: StdMutex::new(BTreeMap::new()),

@@ -149,7 +149,7 @@ impl Compression {
 pub struct ClientConfig {
     /// `bootstrap.servers` split at commas.
     pub bootstrap: Vec<String>,
-    /// `bootstrap.servers` as written (for messages).
+    /// `bootstrap.servers` as written, user info hidden (for messages).
     pub bootstrap_text: String,
     /// `security.protocol`.
     pub security: SecurityProtocol,
@@ -179,7 +179,7 @@ pub struct ClientConfig {
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("bootstrap", &self.bootstrap)
+            .field("bootstrap", &self.bootstrap_text)
             .field("security", &self.security)
             .field("mechanism", &self.mechanism)
             .field("username", &self.username)
@@ -216,6 +216,8 @@ impl ClientConfig {
                 config.origin()
             )));
         }
+        c.check_bootstrap()
+            .map_err(|e| kafi_core::Error::InvalidArgument(format!("{}: {e}", config.origin())))?;
         if let Some(p) = get("security.protocol") {
             c.security = SecurityProtocol::parse(p)?;
         }
@@ -248,6 +250,21 @@ impl ClientConfig {
         Ok(c)
     }
 
+    /// Rejects bootstrap addresses carrying user info (`user:password@`):
+    /// Kafka addresses are `host:port`, credentials go to `sasl.username`
+    /// and `sasl.password`. The message shows the address without them.
+    pub(crate) fn check_bootstrap(&self) -> Result<(), String> {
+        match self.bootstrap.iter().find(|a| a.contains('@')) {
+            None => Ok(()),
+            Some(address) => Err(format!(
+                "bootstrap.servers entry {:?} carries user info; Kafka addresses are host:port: \
+                 give credentials as sasl.username and sasl.password (with security.protocol \
+                 SASL_PLAINTEXT or SASL_SSL)",
+                hide_user_info(address)
+            )),
+        }
+    }
+
     /// A PLAINTEXT configuration for `servers` (comma-separated).
     pub fn plaintext(servers: &str, settings: &KafiSettings) -> Self {
         Self {
@@ -257,7 +274,7 @@ impl ClientConfig {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            bootstrap_text: servers.to_owned(),
+            bootstrap_text: kafi_config::redact_user_info(servers).into_owned(),
             security: SecurityProtocol::Plaintext,
             mechanism: SaslMechanism::Plain,
             username: None,
@@ -329,6 +346,23 @@ impl ClientConfig {
     }
 }
 
+/// `address` with everything before its last `@` (after a `scheme://`)
+/// replaced by [`kafi_config::REDACTED`].
+fn hide_user_info(address: &str) -> String {
+    match address.rfind('@') {
+        None => address.to_owned(),
+        Some(at) => {
+            let start = address.find("://").map_or(0, |i| i + 3).min(at);
+            format!(
+                "{}{}{}",
+                &address[..start],
+                kafi_config::REDACTED,
+                &address[at..]
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,5 +413,32 @@ mod tests {
         let c = load("kafka:\n  bootstrap.servers: a:1, b:2\n  compression.type: zstd\n").unwrap();
         assert_eq!(c.bootstrap, vec!["a:1", "b:2"]);
         assert_eq!(c.compression, Compression::Zstd);
+    }
+
+    #[test]
+    fn user_info_in_bootstrap_servers_is_refused_without_showing_it() {
+        for servers in [
+            "kuser:KPASSWORD@127.0.0.1:1",
+            "a:1, kuser:KPASSWORD@b:2",
+            "SASL_SSL://kuser:KPASSWORD@b:2",
+            "kuser:KP@SS@b:2",
+        ] {
+            let e = load(&format!("kafka:\n  bootstrap.servers: {servers}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(!e.contains("KPASSWORD") && !e.contains("kuser"), "{e}");
+            assert!(
+                e.contains("user info") && e.contains("sasl.username"),
+                "{e}"
+            );
+        }
+        let c = ClientConfig::plaintext("kuser:KPASSWORD@127.0.0.1:1", &KafiSettings::default());
+        assert!(
+            !c.bootstrap_text.contains("KPASSWORD"),
+            "{}",
+            c.bootstrap_text
+        );
+        assert!(!format!("{c:?}").contains("KPASSWORD"));
+        assert!(c.check_bootstrap().is_err());
     }
 }

@@ -82,7 +82,8 @@ impl ClusterStorage {
     /// Connects to a PLAINTEXT cluster at `bootstrap` with the given settings.
     pub async fn connect_plaintext(bootstrap: &str, settings: KafiSettings) -> Result<Self> {
         let config = ClientConfig::plaintext(bootstrap, &settings);
-        Self::connect_with(config, format!("cluster:{bootstrap}"), settings).await
+        let name = format!("cluster:{}", config.bootstrap_text);
+        Self::connect_with(config, name, settings).await
     }
 
     async fn connect_with(

@@ -482,6 +482,36 @@ async fn unreachable_broker_fails_fast_naming_servers() {
 }
 
 #[tokio::test]
+async fn user_info_in_bootstrap_servers_is_never_shown() {
+    // Needs no broker: the addresses are refused before connecting.
+    let yaml = "kafka:\n  bootstrap.servers: kuser:hunter2-secret@127.0.0.1:1\n";
+    let config = kafi_config::StorageConfig::from_yaml_str(
+        kafi_config::StorageKind::Cluster,
+        "userinfo",
+        yaml,
+        None,
+    )
+    .unwrap();
+    let err = ClusterStorage::connect(&config).await.unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        !text.contains("hunter2") && !text.contains("kuser"),
+        "{text}"
+    );
+    assert!(text.contains("********@127.0.0.1:1"), "{text}");
+    let mut s = settings();
+    s.block_num_retries = 1;
+    let err = ClusterStorage::connect_plaintext("kuser:hunter2-secret@127.0.0.1:1", s)
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        !text.contains("hunter2") && !text.contains("kuser"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn sasl_failure_is_clear_and_hides_the_password() {
     let bootstrap = maybe_skip!();
     for mechanism in ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] {

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use kafi_config::SchemaRegistrySection;
+use kafi_config::{redact_user_info, SchemaRegistrySection, REDACTED};
 use kafi_serde::{
     Compatibility, RegisteredSchema, Schema, SchemaInfo, SchemaReference, SchemaType,
     SubjectFilter, SubjectVersion,
@@ -43,8 +43,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("url", &self.url)
-            .field("user_info", &self.user_info.as_ref().map(|_| "<redacted>"))
+            .field("url", &redact_user_info(&self.url))
+            .field("user_info", &self.user_info.as_ref().map(|_| REDACTED))
             .field("ca_location", &self.ca_location)
             .field("timeout", &self.timeout)
             .finish()
@@ -171,9 +171,12 @@ impl From<VersionAnswer> for RegisteredSchema {
 
 impl RegistryClient {
     /// A client for `config`.
+    ///
+    /// User info in the URL (`http://user:password@host`) is taken out of
+    /// it: it authenticates requests unless `user_info` is set, and the
+    /// URL kept for requests, messages and `Debug` has none.
     pub fn new(config: &ClientConfig) -> Result<Self> {
-        let mut base = Url::parse(&config.url)
-            .map_err(|e| Error::Config(format!("schema.registry.url {:?}: {e}", config.url)))?;
+        let (mut base, url_auth) = parse_base(&config.url)?;
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
@@ -196,7 +199,8 @@ impl RegistryClient {
             .map(|info| match info.split_once(':') {
                 Some((u, p)) => (u.to_owned(), Some(p.to_owned())),
                 None => (info.clone(), None),
-            });
+            })
+            .or(url_auth);
         Ok(Self {
             http,
             base,
@@ -288,6 +292,38 @@ impl RegistryClient {
         })
         .unwrap_or(Value::Null)
     }
+}
+
+/// Parses `schema.registry.url` and moves its user info out of it.
+fn parse_base(url: &str) -> Result<(Url, Option<(String, Option<String>)>)> {
+    let invalid = |reason: String| {
+        Error::Config(format!(
+            "schema.registry.url {:?}: {reason}",
+            redact_user_info(url)
+        ))
+    };
+    let mut base = Url::parse(url).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(base.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "the scheme must be http or https, not {:?}",
+            base.scheme()
+        )));
+    }
+    if base.username().is_empty() && base.password().is_none() {
+        return Ok((base, None));
+    }
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .map_err(|_| invalid("the user info is not UTF-8 once percent-decoded".into()))
+    };
+    let user = decode(base.username())?;
+    let password = base.password().map(decode).transpose()?;
+    // Cannot fail for http(s) URLs, which have a host.
+    let _ = base.set_username("");
+    let _ = base.set_password(None);
+    Ok((base, Some((user, password))))
 }
 
 fn flag(b: bool) -> String {

@@ -61,9 +61,12 @@ pub enum Error {
         message: String,
     },
     /// The registry could not be reached.
-    #[error("schema registry {url} is unreachable: {source}")]
+    #[error(
+        "schema registry {} is unreachable: {source}",
+        kafi_config::redact_user_info(url)
+    )]
     Unreachable {
-        /// The registry's URL.
+        /// The registry's URL (shown without user info).
         url: String,
         /// Why.
         #[source]
