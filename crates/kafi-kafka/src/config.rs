@@ -250,19 +250,26 @@ impl ClientConfig {
         Ok(c)
     }
 
-    /// Rejects bootstrap addresses carrying user info (`user:password@`):
-    /// Kafka addresses are `host:port`, credentials go to `sasl.username`
-    /// and `sasl.password`. The message shows the address without them.
+    /// Checks that every bootstrap address is `host:port`. Addresses with
+    /// user info (`user:password@`) are refused with the address shown
+    /// without it: credentials go to `sasl.username` and `sasl.password`.
     pub(crate) fn check_bootstrap(&self) -> Result<(), String> {
-        match self.bootstrap.iter().find(|a| a.contains('@')) {
-            None => Ok(()),
-            Some(address) => Err(format!(
-                "bootstrap.servers entry {:?} carries user info; Kafka addresses are host:port: \
-                 give credentials as sasl.username and sasl.password (with security.protocol \
-                 SASL_PLAINTEXT or SASL_SSL)",
-                hide_user_info(address)
-            )),
+        for address in &self.bootstrap {
+            if address.contains('@') {
+                return Err(format!(
+                    "bootstrap.servers entry {:?} carries user info; Kafka addresses are \
+                     host:port: give credentials as sasl.username and sasl.password (with \
+                     security.protocol SASL_PLAINTEXT or SASL_SSL)",
+                    hide_user_info(address)
+                ));
+            }
+            if !is_host_and_port(address) {
+                return Err(format!(
+                    "bootstrap.servers entry {address:?} is not host:port (e.g. localhost:9092)"
+                ));
+            }
         }
+        Ok(())
     }
 
     /// A PLAINTEXT configuration for `servers` (comma-separated).
@@ -344,6 +351,26 @@ impl ClientConfig {
     pub fn deadline(&self) -> Duration {
         (self.interval * self.retries).max(Duration::from_secs(1))
     }
+}
+
+/// Whether `address` is `host:port`: a host name, an IPv4 address or a
+/// bracketed IPv6 address, and a port from 1 to 65535.
+fn is_host_and_port(address: &str) -> bool {
+    let Some((host, port)) = address.rsplit_once(':') else {
+        return false;
+    };
+    let host_ok = match host.strip_prefix('[') {
+        Some(v6) => v6
+            .strip_suffix(']')
+            .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok()),
+        None => {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        }
+    };
+    host_ok && port.parse::<u16>().is_ok_and(|p| p > 0)
 }
 
 /// `address` with everything before its last `@` (after a `scheme://`)
@@ -431,6 +458,27 @@ mod tests {
                 e.contains("user info") && e.contains("sasl.username"),
                 "{e}"
             );
+        }
+        for servers in [
+            "localhost",
+            "h:notaport",
+            ":9092",
+            "h:0",
+            "h:65536",
+            "[::1",
+            "PLAINTEXT://h:1",
+        ] {
+            let e = load(&format!("kafka:\n  bootstrap.servers: \"{servers}\"\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(&format!("{servers:?} is not host:port")), "{e}");
+        }
+        for servers in [
+            "localhost:9092",
+            "10.0.0.1:1, [::1]:65535",
+            "my_host-1.example:9093",
+        ] {
+            load(&format!("kafka:\n  bootstrap.servers: \"{servers}\"\n")).unwrap();
         }
         let c = ClientConfig::plaintext("kuser:KPASSWORD@127.0.0.1:1", &KafiSettings::default());
         assert!(

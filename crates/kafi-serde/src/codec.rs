@@ -122,7 +122,17 @@ impl RegistrySide {
 }
 
 fn parse_json_value(bytes: &[u8]) -> Result<Value, String> {
-    serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))
+    serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {}", json_error(bytes, e)))
+}
+
+/// A JSON parse error, saying so when the text is empty or blank (where
+/// serde_json only reports an "EOF").
+fn json_error(bytes: &[u8], e: serde_json::Error) -> String {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        "the text is empty, not a JSON value".to_owned()
+    } else {
+        e.to_string()
+    }
 }
 
 /// How one side (key or value) is (de)serialized.
@@ -305,7 +315,7 @@ fn json_to_bytes(value: &Value) -> Bytes {
 fn validate_json(bytes: &[u8]) -> Result<(), String> {
     serde_json::from_slice::<&RawValue>(bytes)
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(|e| json_error(bytes, e))
 }
 
 /// Turns raw key and value bytes into [`Data`] and back for one pair of
@@ -562,7 +572,11 @@ impl Codec {
             .transpose()?;
         let value = envelope
             .value
-            .map(|raw| self.value.read_raw(raw).map_err(|f| f.into_error("value")))
+            .map(|value| {
+                value
+                    .map(|raw| self.value.read_raw(raw).map_err(|f| f.into_error("value")))
+                    .transpose()
+            })
             .transpose()?;
         record(
             envelope.headers,
@@ -590,7 +604,11 @@ impl Codec {
             .transpose()?;
         let value = envelope
             .value
-            .map(|v| self.value.read_value(v).map_err(|f| f.into_error("value")))
+            .map(|value| {
+                value
+                    .map(|v| self.value.read_value(v).map_err(|f| f.into_error("value")))
+                    .transpose()
+            })
             .transpose()?;
         record(
             envelope.headers,
@@ -641,20 +659,28 @@ fn decode_error(m: &RawMessage, field: &'static str, side: &Side, failure: Decod
     }
 }
 
+/// A record from the fields of a message's JSON form; `value` is `None`
+/// when the field is absent (an error, reported after the other fields'),
+/// `Some(None)` for a tombstone.
 fn record(
     headers: Option<Value>,
     partition: Option<Value>,
     timestamp: Option<Value>,
     key: Option<Bytes>,
-    value: Option<Bytes>,
+    value: Option<Option<Bytes>>,
 ) -> Result<ProduceRecord> {
+    let headers = json::headers_from_value(headers).map_err(|e| Error::envelope("headers", e))?;
+    let partition =
+        json::partition_from_value(partition).map_err(|e| Error::envelope("partition", e))?;
+    let timestamp =
+        json::timestamp_from_value(timestamp).map_err(|e| Error::envelope("timestamp", e))?;
     Ok(ProduceRecord {
         key,
-        value,
-        headers: json::headers_from_value(headers).map_err(|e| Error::envelope("headers", e))?,
-        partition: json::partition_from_value(partition)
-            .map_err(|e| Error::envelope("partition", e))?,
-        timestamp: json::timestamp_from_value(timestamp)
-            .map_err(|e| Error::envelope("timestamp", e))?,
+        value: value.ok_or(Error::Envelope {
+            reason: json::MISSING_VALUE.to_owned(),
+        })?,
+        headers,
+        partition,
+        timestamp,
     })
 }

@@ -212,25 +212,49 @@ pub(crate) struct Envelope<F> {
     pub timestamp: Option<Value>,
     #[serde(default)]
     pub key: Option<F>,
-    #[serde(default)]
-    pub value: Option<F>,
+    /// `None` when the field is absent, `Some(None)` for `"value": null`.
+    #[serde(default, deserialize_with = "present")]
+    pub value: Option<Option<F>>,
 }
+
+/// Deserializes a field that is present (possibly `null`), so that an
+/// absent field (the `default`, `None`) can be told from `null`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// The message for a JSON message form without a `value` field.
+pub(crate) const MISSING_VALUE: &str =
+    "the message has no \"value\" field (write \"value\": null for a tombstone)";
 
 /// The message for a JSON message form that is not an object.
 pub(crate) fn not_an_object(found: &str) -> String {
     format!("expected a message object with the fields topic, headers, partition, offset, timestamp, key and value, found {found}")
 }
 
-/// Rejects a line that is clearly not a JSON object (serde would read an
-/// array as the fields in order); other problems are left to the parser.
+/// Rejects a line that is not a JSON object (serde would read an array as
+/// the fields in order), saying whether it is empty, not JSON at all, or
+/// JSON of another kind; problems inside an object are left to the parser.
 pub(crate) fn check_object_start(line: &[u8]) -> Result<(), String> {
     let found = match line.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => "an array",
-        Some(b'"') => "a string",
-        Some(b't' | b'f') => "a boolean",
-        Some(b'n') => "null",
-        Some(b'-' | b'0'..=b'9') => "a number",
-        _ => return Ok(()),
+        Some(b'{') => return Ok(()),
+        None => return Err("the line is empty; expected a message object".to_owned()),
+        Some(first) => {
+            if let Err(e) = serde_json::from_slice::<IgnoredAny>(line) {
+                return Err(format!("the line is not JSON ({e})"));
+            }
+            match first {
+                b'[' => "an array",
+                b'"' => "a string",
+                b't' | b'f' => "a boolean",
+                b'n' => "null",
+                _ => "a number",
+            }
+        }
     };
     Err(not_an_object(found))
 }

@@ -114,12 +114,16 @@ pub fn write_json_line(out: &mut Vec<u8>, m: &RawMessage, types: KeyValueTypes) 
 /// into a record to produce.
 ///
 /// Key and value are read by `types` (a `json` key or value is kept byte for
-/// byte as written). `headers`, `partition` and `timestamp` are kept when
-/// present; a missing or `null` partition lets the producer choose and a
-/// missing or `null` timestamp means now. `timestamp` may also be a bare
-/// number of milliseconds (a create time). `topic` and `offset` are
-/// ignored; unknown fields are an error. Every failure is an
-/// [`Error::Envelope`] naming the field and the problem.
+/// byte as written). The `value` field is required: `"value": null` is a
+/// tombstone (a null value), and a line without `value` is an error, so
+/// that `{}` or a transform that drops the field never deletes a key by
+/// accident. A missing key is a null key. `headers`, `partition` and
+/// `timestamp` are kept when present; a missing or `null` partition lets
+/// the producer choose and a missing or `null` timestamp means now.
+/// `timestamp` may also be a bare number of milliseconds (a create time).
+/// `topic` and `offset` are ignored; unknown fields are an error. Every
+/// failure is an [`Error::Envelope`] naming the field and the problem (an
+/// empty line, text that is not JSON, JSON that is not an object).
 pub fn parse_envelope(line: &[u8], types: KeyValueTypes) -> Result<ProduceRecord> {
     Codec::new(types).parse_envelope(line)
 }

@@ -196,10 +196,12 @@ impl Message {
     /// takes the JSON value as is (serialized compactly); `str` takes a JSON
     /// string's text and the compact JSON text of any other value; `bytes`
     /// takes a JSON string's UTF-8 bytes or a `{"base64": "..."}` object.
-    /// `null` is a null key or value. Headers, partition and timestamp are
-    /// read as in [`parse_envelope`](crate::parse_envelope); `topic` and
-    /// `offset` are ignored, missing fields get their defaults and unknown
-    /// fields are an error.
+    /// `null` is a null key or value. As in
+    /// [`parse_envelope`](crate::parse_envelope) the `value` field is
+    /// required (`"value": null` for a tombstone), headers, partition and
+    /// timestamp are read the same way, `topic` and `offset` are ignored,
+    /// other missing fields get their defaults and unknown fields are an
+    /// error.
     pub fn from_json(value: Value, types: KeyValueTypes) -> Result<ProduceRecord> {
         Codec::new(types).record_from_json(value)
     }

@@ -287,6 +287,26 @@ fn from_json_interprets_key_and_value_by_type() {
 }
 
 #[test]
+fn from_json_needs_an_explicit_value() {
+    for t in [
+        KeyValueTypes::default(),
+        KeyValueTypes::both(SerdeType::Bytes),
+        KeyValueTypes::both(SerdeType::Str),
+    ] {
+        for object in [json!({}), json!({"key": "k", "partition": 0})] {
+            assert_eq!(
+                Message::from_json(object, t).unwrap_err().to_string(),
+                "invalid message envelope: the message has no \"value\" field \
+                 (write \"value\": null for a tombstone)",
+                "{t}"
+            );
+        }
+        let record = Message::from_json(json!({"key": "k", "value": null}), t).unwrap();
+        assert_eq!(record.value, None, "{t}");
+    }
+}
+
+#[test]
 fn from_json_errors() {
     let t = KeyValueTypes::both(SerdeType::Bytes);
     assert_eq!(

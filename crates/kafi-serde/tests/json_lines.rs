@@ -213,9 +213,28 @@ fn parses_the_seed_line() {
 }
 
 #[test]
-fn missing_fields_are_defaults() {
-    let record = parse_envelope(b"{}\n", STR_JSON).unwrap();
+fn missing_fields_are_defaults_but_value_is_required() {
+    let record = parse_envelope(br#"{"value":null}"#, STR_JSON).unwrap();
     assert_eq!(record, kafi_core::ProduceRecord::default());
+    for line in [
+        "{}",
+        r#"{"key":"k"}"#,
+        r#" { "partition": 0, "headers": null } "#,
+    ] {
+        assert_eq!(
+            envelope_error(line, STR_JSON),
+            "invalid message envelope: the message has no \"value\" field \
+             (write \"value\": null for a tombstone)",
+            "{line}"
+        );
+    }
+    // Every type: an absent value is an error, null a tombstone.
+    for types in [STR_JSON, STR, BYTES] {
+        assert!(parse_envelope(b"{}", types).is_err());
+        let record = parse_envelope(br#"{"key":"k","value":null}"#, types).unwrap();
+        assert_eq!(record.value, None);
+        assert_eq!(record.key.as_deref(), Some(&b"k"[..]));
+    }
     let record = parse_envelope(
         br#"{"partition":null,"timestamp":null,"value":1}"#,
         STR_JSON,
@@ -228,7 +247,7 @@ fn missing_fields_are_defaults() {
 
 #[test]
 fn a_bare_timestamp_is_a_create_time() {
-    let record = parse_envelope(br#"{"timestamp":1234}"#, STR_JSON).unwrap();
+    let record = parse_envelope(br#"{"timestamp":1234,"value":null}"#, STR_JSON).unwrap();
     assert_eq!(record.timestamp, Some(Timestamp::create_time(1234)));
 }
 
@@ -294,18 +313,37 @@ fn malformed_lines_name_the_problem() {
         envelope_error(r#"{"value": {"a":1}"#, STR_JSON),
         "invalid message envelope: EOF while parsing an object at line 1 column",
     );
-    assert_starts(
-        envelope_error("", STR_JSON),
-        "invalid message envelope: EOF while parsing a value at line 1 column",
-    );
+    for blank in ["", " \t", "\n"] {
+        assert_eq!(
+            envelope_error(blank, STR_JSON),
+            "invalid message envelope: the line is empty; expected a message object"
+        );
+    }
     assert_eq!(
         envelope_error(" [1]", STR_JSON),
         "invalid message envelope: expected a message object with the fields topic, headers, \
          partition, offset, timestamp, key and value, found an array"
     );
-    assert_starts(
+    assert_eq!(
         envelope_error("x", STR_JSON),
-        "invalid message envelope: expected value at line 1 column 1",
+        "invalid message envelope: the line is not JSON (expected value at line 1 column 1)",
+    );
+    // Text that starts like a JSON literal is not taken for one.
+    for (line, error) in [
+        ("not json", "expected ident at line 1 column 2"),
+        ("nulls", "trailing characters at line 1 column 5"),
+        ("1 2", "trailing characters at line 1 column 3"),
+        ("[1,", "EOF while parsing a value at line 1 column 3"),
+    ] {
+        assert_eq!(
+            envelope_error(line, STR_JSON),
+            format!("invalid message envelope: the line is not JSON ({error})"),
+        );
+    }
+    assert_eq!(
+        envelope_error("null", STR_JSON),
+        "invalid message envelope: expected a message object with the fields topic, headers, \
+         partition, offset, timestamp, key and value, found null"
     );
     assert_starts(
         envelope_error(r#"{"value": 1, "value": 2}"#, STR_JSON),

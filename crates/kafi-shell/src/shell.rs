@@ -1247,9 +1247,12 @@ impl Shell {
 }
 
 fn as_function_error(operation: &'static str, m: &RawMessage, e: FnError) -> Error {
-    // Errors of our own (decode/encode) keep their message; user errors are wrapped.
+    // A decode error names the message itself; every other failure (a user
+    // function's, or an output that does not encode) is wrapped with the
+    // message it happened on.
     match e.downcast::<kafi_serde::Error>() {
-        Ok(serde) => Error::Serde(*serde),
+        Ok(serde) if matches!(*serde, kafi_serde::Error::Decode { .. }) => Error::Serde(*serde),
+        Ok(serde) => function_error(operation, m, serde),
         Err(e) => function_error(operation, m, e),
     }
 }

@@ -183,7 +183,7 @@ impl TopicWriter {
         codec.prepare_encode(topic).await?;
         if !storage.topic_exists(topic).await? {
             let spec = TopicSpec {
-                partitions: create_partitions.max(1),
+                partitions: create_partitions,
                 ..TopicSpec::default()
             };
             match storage.create_topic(topic, &spec).await {

@@ -33,7 +33,15 @@ pub(crate) struct Avro {
 
 /// Parses an Avro schema text.
 pub fn parse(text: &str) -> Result<AvroSchema, String> {
-    AvroSchema::parse_str(text).map_err(|e| format!("invalid Avro schema: {e}"))
+    AvroSchema::parse_str(text).map_err(|e| {
+        // apache-avro says "Failed to parse schema from JSON" for text that
+        // is no JSON at all: say what the text is instead.
+        match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Err(_) if text.trim().is_empty() => "invalid Avro schema: the text is empty".to_owned(),
+            Err(json) => format!("invalid Avro schema: the text is not JSON ({json})"),
+            Ok(_) => format!("invalid Avro schema: {e}"),
+        }
+    })
 }
 
 impl Avro {
@@ -708,6 +716,15 @@ mod tests {
         assert!(Avro::new("{\"type\": \"recrd\"}")
             .unwrap_err()
             .starts_with("invalid Avro schema"));
+        // Text that is not JSON (e.g. a mistyped file name) is named as such.
+        assert_eq!(
+            Avro::new("./snack.avsc").unwrap_err(),
+            "invalid Avro schema: the text is not JSON (expected value at line 1 column 1)"
+        );
+        assert_eq!(
+            Avro::new("  ").unwrap_err(),
+            "invalid Avro schema: the text is empty"
+        );
     }
 
     #[test]

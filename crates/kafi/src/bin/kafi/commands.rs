@@ -255,6 +255,9 @@ pub async fn run(command: Command) -> Result<u8> {
             timestamp,
             types,
         } => {
+            if key_separator.as_deref() == Some("") {
+                return Err(usage("--key-separator must not be empty"));
+            }
             let shell = open(&storage).await?;
             let options = ProduceArgs {
                 key,
@@ -311,6 +314,11 @@ pub async fn run(command: Command) -> Result<u8> {
             read,
             types,
         } => {
+            if let Some(n) = partitions.filter(|n| *n < 1) {
+                return Err(usage(format!(
+                    "--partitions {n}: the target topic needs at least 1 partition"
+                )));
+            }
             cp(
                 &open(&storage).await?,
                 &topic,
@@ -556,11 +564,29 @@ fn write_options(types: &TypeArgs) -> Result<WriteOptions> {
 }
 
 /// A schema given as a file path (if such a file exists) or as the text.
+///
+/// An argument that looks like a path (one word with a `/` or a file
+/// extension, not JSON) but names no file is a usage error saying so,
+/// rather than text that later fails to parse as a schema.
 pub fn schema_text(arg: &str) -> Result<String> {
     let path = std::path::Path::new(arg);
-    if !arg.trim_start().starts_with(['{', '[']) && path.is_file() {
+    if arg.trim_start().starts_with(['{', '[', '"']) {
+        return Ok(arg.to_owned());
+    }
+    if path.is_file() {
         return std::fs::read_to_string(path)
             .with_context(|| format!("cannot read schema file {arg}"));
+    }
+    if path.is_dir() {
+        return Err(usage(format!("schema file {arg} is a directory")));
+    }
+    let looks_like_a_path = !arg.is_empty()
+        && !arg.contains(char::is_whitespace)
+        && (arg.contains(['/', '\\']) || path.extension().is_some());
+    if looks_like_a_path {
+        return Err(usage(format!(
+            "schema file {arg} does not exist (give a schema file or the schema text)"
+        )));
     }
     Ok(arg.to_owned())
 }
@@ -764,6 +790,8 @@ async fn produce(
         // Records go to the producer in chunks: one call per chunk, not per line.
         const PRODUCE_CHUNK: usize = 1024;
         let mut pending = Vec::with_capacity(PRODUCE_CHUNK);
+        let mut line_number: u64 = 0;
+        let mut empty_lines: u64 = 0;
         loop {
             line.clear();
             if input
@@ -773,9 +801,16 @@ async fn produce(
             {
                 break;
             }
+            line_number += 1;
             let text = trim_newline(&line);
+            // Like kcat, an empty line is no message (a blank line at the end
+            // of a file or between groups of lines is common).
+            if text.is_empty() {
+                empty_lines += 1;
+                continue;
+            }
             let record =
-                make(text).with_context(|| format!("standard input line {}", count + 1))?;
+                make(text).with_context(|| format!("standard input line {line_number}"))?;
             pending.push(record);
             count += 1;
             if pending.len() >= PRODUCE_CHUNK {
@@ -790,6 +825,9 @@ async fn produce(
             }
         }
         producer.produce_records(pending).await?;
+        if empty_lines > 0 {
+            tracing::info!(empty_lines, "skipped empty lines");
+        }
     } else {
         for value in &values {
             producer.produce_record(make(value.as_bytes())?).await?;

@@ -73,7 +73,9 @@ pub fn report(e: &anyhow::Error) {
         }
     }
     // Some causes (e.g. regex parse errors) span several lines: keep one line.
-    let message = message
+    // The crates hide user info of URLs themselves; this catches what a
+    // dependency's message might still carry.
+    let message = kafi::config::redact_user_info(&message)
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
