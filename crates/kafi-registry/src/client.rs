@@ -109,7 +109,7 @@ type RegisteredKey = (String, SchemaType, String);
 pub struct RegistryClient {
     http: reqwest::Client,
     base: Url,
-    auth: Option<(String, Option<String>)>,
+    auth: Option<BasicAuth>,
     by_id: Arc<RwLock<HashMap<i32, Schema>>>,
     registered: Arc<RwLock<HashMap<RegisteredKey, i32>>>,
 }
@@ -294,8 +294,11 @@ impl RegistryClient {
     }
 }
 
+/// A user name and an optional password for basic authentication.
+type BasicAuth = (String, Option<String>);
+
 /// Parses `schema.registry.url` and moves its user info out of it.
-fn parse_base(url: &str) -> Result<(Url, Option<(String, Option<String>)>)> {
+fn parse_base(url: &str) -> Result<(Url, Option<BasicAuth>)> {
     let invalid = |reason: String| {
         Error::Config(format!(
             "schema.registry.url {:?}: {reason}",

@@ -14,8 +14,14 @@ use support::TestEnv;
 const PASSWORD: &str = "PASSWORD-in-url-7f3a";
 const USER: &str = "sruser";
 
-/// The ways of asking for more output: flags and the log filter variable.
-const VERBOSITIES: &[(&[&str], Option<(&str, &str)>)] = &[
+/// Flags before the command, and an environment variable to set.
+type Verbosity = (
+    &'static [&'static str],
+    Option<(&'static str, &'static str)>,
+);
+
+/// The ways of asking for more output: flags and the log filter variables.
+const VERBOSITIES: &[Verbosity] = &[
     (&[], None),
     (&["-v"], None),
     (&["-vv"], None),

@@ -268,7 +268,7 @@ pub enum Command {
         target_storage: String,
         target_group: Option<String>,
     },
-    /// Produce messages: VALUEs given, else one per line from stdin.
+    /// Produce messages: VALUEs given, else one per line from stdin (empty lines are skipped).
     Produce {
         storage: String,
         topic: String,
@@ -277,10 +277,11 @@ pub enum Command {
         /// Key for the given values.
         #[arg(long, short = 'k')]
         key: Option<String>,
-        /// Split each stdin line at the first SEP into key and value.
+        /// Split each stdin line at the first SEP (not empty) into key and value.
         #[arg(long, value_name = "SEP")]
         key_separator: Option<String>,
-        /// Read lines as printed by `kafi cat` (keys, headers, partitions, timestamps kept).
+        /// Read lines as printed by `kafi cat` (keys, headers, partitions, timestamps kept;
+        /// each line needs a "value" field, null for a tombstone).
         #[arg(long)]
         envelope: bool,
         /// Partition to produce to.
@@ -335,7 +336,7 @@ pub enum Command {
         /// jq expression whose outputs (zero or more) are written.
         #[arg(long)]
         flatmap: Option<String>,
-        /// Partitions of the target topic if it is created (default: as the source).
+        /// Partitions of the target topic if it is created, at least 1 (default: as the source).
         #[arg(long)]
         partitions: Option<i32>,
         #[command(flatten)]
