@@ -23,10 +23,11 @@ const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ClientConfig {
-    /// `schema.registry.url`.
+    /// `schema.registry.url`; its user info, if any, authenticates when
+    /// `user_info` is not set, and is never shown.
     pub url: String,
     /// `user:password` from `basic.auth.user.info` (with
-    /// `basic.auth.credentials.source: USER_INFO`).
+    /// `basic.auth.credentials.source: USER_INFO`); `None` with source `URL`.
     pub user_info: Option<String>,
     /// A PEM CA certificate file (`ssl.ca.location`).
     pub ca_location: Option<String>,
@@ -70,9 +71,20 @@ impl ClientConfig {
         let user_info = match (source, &section.basic_auth_user_info) {
             (Some(s), Some(info)) if s.eq_ignore_ascii_case("USER_INFO") => Some(info.clone()),
             (None, Some(info)) => Some(info.clone()),
+            // The user info of the URL authenticates (see `RegistryClient::new`).
+            (Some(s), _) if s.eq_ignore_ascii_case("URL") => {
+                if !kafi_config::has_user_info(&url) {
+                    return Err(Error::Config(
+                        "basic.auth.credentials.source is URL but schema.registry.url has no \
+                         user info (http://user:password@host)"
+                            .into(),
+                    ));
+                }
+                None
+            }
             (Some(s), _) if !s.eq_ignore_ascii_case("USER_INFO") => {
                 return Err(Error::Config(format!(
-                    "basic.auth.credentials.source {s:?} is not supported (only USER_INFO)"
+                    "basic.auth.credentials.source {s:?} is not supported (only USER_INFO or URL)"
                 )))
             }
             (Some(_), None) => return Err(Error::Config(

@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
+use kafi_config::SchemaRegistrySection;
 use kafi_registry::{ClientConfig, Error, RegistryApi, RegistryClient};
 use kafi_serde::SubjectFilter;
 
@@ -126,4 +127,36 @@ fn malformed_urls_are_config_errors_without_user_info() {
         assert!(!text.contains(PASSWORD), "{text}");
         assert!(text.contains("schema.registry.url"), "{text}");
     }
+}
+
+#[tokio::test]
+async fn credentials_source_url_uses_the_url() {
+    let (addr, server) = one_request_server();
+    let section = SchemaRegistrySection {
+        url: Some(format!("http://sruser:{PASSWORD}@{addr}")),
+        basic_auth_credentials_source: Some("URL".into()),
+        basic_auth_user_info: Some("ignored:ignored".into()),
+        ..SchemaRegistrySection::default()
+    };
+    let client = RegistryClient::from_section(&section).unwrap();
+    client
+        .get_subjects(None, SubjectFilter::Live)
+        .await
+        .unwrap();
+    let head = server.join().unwrap();
+    use base64::Engine as _;
+    let expected = base64::engine::general_purpose::STANDARD.encode(format!("sruser:{PASSWORD}"));
+    assert!(
+        head.iter()
+            .any(|h| h.eq_ignore_ascii_case(&format!("authorization: Basic {expected}"))),
+        "{head:?}"
+    );
+    // Without user info in the URL that source is a configuration error.
+    let section = SchemaRegistrySection {
+        url: Some("http://h:1".into()),
+        basic_auth_credentials_source: Some("URL".into()),
+        ..SchemaRegistrySection::default()
+    };
+    let err = RegistryClient::from_section(&section).unwrap_err();
+    assert!(err.to_string().contains("has no user info"), "{err}");
 }
