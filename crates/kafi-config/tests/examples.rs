@@ -57,6 +57,24 @@ fn every_example_file_loads() {
 }
 
 #[test]
+fn example_dumps_hide_user_info_in_urls_and_addresses() {
+    // The same files with credentials written into the URL and the servers.
+    let env = |name: &str| match name {
+        "KAFI_SCHEMA_REGISTRY_URL" => Some("https://SR_KEY:SR_URL_SECRET_VALUE@psrc-1".to_owned()),
+        "KAFI_KAFKA_SERVER" => Some("KEY:KAFKA_URL_SECRET_VALUE@pkc-1:9092".to_owned()),
+        other => example_env(other),
+    };
+    let c =
+        StorageConfig::load_from_with_env(StorageKind::Cluster, "ccloud", &workspace_home(), &env)
+            .unwrap();
+    for text in [c.redacted_yaml(), format!("{c:?}")] {
+        assert!(!text.contains("SECRET_VALUE"), "{text}");
+        assert!(text.contains("https://********@psrc-1"), "{text}");
+        assert!(text.contains("********@pkc-1:9092"), "{text}");
+    }
+}
+
+#[test]
 fn examples_are_listed() {
     let home = workspace_home();
     let clusters = list_configs(StorageKind::Cluster, Some(&home));
