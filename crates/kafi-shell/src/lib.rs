@@ -11,6 +11,7 @@
 mod admin;
 mod client;
 mod error;
+mod interrupt;
 #[cfg(feature = "jq")]
 pub mod jq;
 mod options;
@@ -19,5 +20,6 @@ mod stream;
 
 pub use client::{Consumer, Payload, Produce, Producer};
 pub use error::{Error, FnError, Result};
+pub use interrupt::{signal_name, Interrupt};
 pub use options::{ProgressFn, ReadOptions, WordCount, WriteOptions};
 pub use shell::Shell;
