@@ -365,8 +365,14 @@ fn json_values_nest_at_most_the_limit_when_encoding() {
         assert!(err.contains("deeper than 127"), "{err}");
     }
     let line = format!("{{\"key\":\"k\",\"value\":{deep}}}");
-    let err = codec.parse_envelope(line.as_bytes()).unwrap_err().to_string();
-    assert!(err.contains("value") && err.contains("deeper than 127"), "{err}");
+    let err = codec
+        .parse_envelope(line.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("value") && err.contains("deeper than 127"),
+        "{err}"
+    );
     let line = format!("{{\"key\":\"k\",\"value\":{ok}}}");
     assert!(codec.parse_envelope(line.as_bytes()).is_ok());
 }
@@ -377,14 +383,20 @@ fn too_deep_foreign_json_is_an_error_naming_the_message() {
     let deep = nested(30_000);
     let m = raw(Some(b"k"), Some(deep.as_bytes()));
     let mut line = b"before".to_vec();
-    let err = codec.write_json_line(&mut line, &m).unwrap_err().to_string();
+    let err = codec
+        .write_json_line(&mut line, &m)
+        .unwrap_err()
+        .to_string();
     assert_eq!(line, b"before", "the output is left as it was");
     assert!(
         err.contains("topic_json partition 2 offset 7") && err.contains("deeper than 127"),
         "{err}"
     );
     let err = codec.decode(&m).unwrap_err().to_string();
-    assert!(err.contains("offset 7") && err.contains("deeper than 127"), "{err}");
+    assert!(
+        err.contains("offset 7") && err.contains("deeper than 127"),
+        "{err}"
+    );
     let ok = raw(Some(b"k"), Some(nested(127).as_bytes()));
     assert!(codec.write_json_line(&mut line, &ok).is_ok());
     assert!(codec.decode(&ok).is_ok());

@@ -212,7 +212,9 @@ impl Jq {
         line.clear();
         source.write_json_line(line, m)?;
         let input = value::parse_line(line)?;
-        Ok(self.run_val(input).map(|r| r.map_err(|e| e.to_string().into())))
+        Ok(self
+            .run_val(input)
+            .map(|r| r.map_err(|e| e.to_string().into())))
     }
 
     fn run_val(&self, input: Val) -> impl Iterator<Item = ValR<Val>> + '_ {
@@ -281,7 +283,10 @@ mod tests {
             assert!(err.contains("invalid jq expression"), "{err}");
         }
         for (bad, expected) in [
-            (".value +", "expected term, found the end of the expression at line 1, column 9"),
+            (
+                ".value +",
+                "expected term, found the end of the expression at line 1, column 9",
+            ),
             (
                 ".a |\n  (.b",
                 "expected a closing parenthesis for the \"(\" at line 2, column 3, found the end",

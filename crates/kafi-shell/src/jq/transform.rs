@@ -117,8 +117,10 @@ impl<'a> JqRun<'a> {
         match self.mode {
             JqMode::Map => {
                 let first = outputs.next().ok_or_else(|| {
-                    self.misuse("gave no result; a map gives exactly one result per message \
-                                 (use --flatmap to drop messages)")
+                    self.misuse(
+                        "gave no result; a map gives exactly one result per message \
+                                 (use --flatmap to drop messages)",
+                    )
                 })??;
                 if let Some(second) = outputs.next() {
                     second?;
@@ -224,7 +226,12 @@ mod tests {
         }
     }
 
-    fn run(expression: &str, mode: JqMode, max: u64, chunk: usize) -> (Vec<usize>, Result<(), String>) {
+    fn run(
+        expression: &str,
+        mode: JqMode,
+        max: u64,
+        chunk: usize,
+    ) -> (Vec<usize>, Result<(), String>) {
         let jq = Jq::new(expression).unwrap();
         let codec = Codec::new(KeyValueTypes::new(SerdeType::Str, SerdeType::Json));
         let mut run = JqRun::new(&jq, mode, max, chunk);
@@ -244,7 +251,10 @@ mod tests {
 
     #[test]
     fn a_map_gives_exactly_one_result() {
-        assert_eq!(run(".value.n += 1", JqMode::Map, 10, 100), (vec![1], Ok(())));
+        assert_eq!(
+            run(".value.n += 1", JqMode::Map, 10, 100),
+            (vec![1], Ok(()))
+        );
         let (_, err) = run("repeat(.)", JqMode::Map, 10, 100);
         let err = err.unwrap_err();
         assert!(err.contains("\"repeat(.)\" gave a second result"), "{err}");
@@ -256,12 +266,20 @@ mod tests {
 
     #[test]
     fn a_flatmap_streams_in_chunks_up_to_its_limit() {
-        let (chunks, result) = run("range(.value.n * 3) as $i | .value.i = $i", JqMode::Flatmap, 10, 4);
+        let (chunks, result) = run(
+            "range(.value.n * 3) as $i | .value.i = $i",
+            JqMode::Flatmap,
+            10,
+            4,
+        );
         assert_eq!((chunks, result), (vec![4, 4, 1], Ok(())));
         let (chunks, result) = run("repeat(.)", JqMode::Flatmap, 10, 4);
         assert_eq!(chunks, vec![4, 4, 2]);
         let err = result.unwrap_err();
-        assert!(err.contains("more than 10 results") && err.contains("jq.max.outputs"), "{err}");
+        assert!(
+            err.contains("more than 10 results") && err.contains("jq.max.outputs"),
+            "{err}"
+        );
         assert_eq!(run("empty", JqMode::Flatmap, 10, 4), (vec![0], Ok(())));
     }
 
@@ -269,9 +287,14 @@ mod tests {
     fn outputs_must_be_messages_within_the_nesting_limit() {
         let err = run("1", JqMode::Flatmap, 10, 4).1.unwrap_err();
         assert!(err.contains("message object"), "{err}");
-        let err = run(".value = (reduce range(200) as $i (0; [.]))", JqMode::Map, 10, 4)
-            .1
-            .unwrap_err();
+        let err = run(
+            ".value = (reduce range(200) as $i (0; [.]))",
+            JqMode::Map,
+            10,
+            4,
+        )
+        .1
+        .unwrap_err();
         assert!(err.contains("deeper than 127"), "{err}");
     }
 }
