@@ -41,6 +41,7 @@ impl Shell {
     /// as they come, at most `jq.max.outputs` (of this storage's settings)
     /// per message. A failure names the message; see the
     /// [limits](crate::jq#limits).
+    #[allow(clippy::too_many_arguments)]
     pub async fn jq_to(
         &self,
         topic: &str,
