@@ -128,7 +128,7 @@ fn a_map_fails_at_its_second_result() {
         3,
         &[
             "map failed on t partition 0 offset 0",
-            "jq expression \"repeat(.)\" gave a second result",
+            "--map expression \"repeat(.)\" gave a second result",
         ],
     );
     run_bounded(

@@ -200,8 +200,12 @@ impl<'a> JqRun<'a> {
     }
 
     fn misuse(&self, what: &str) -> FnError {
+        let flag = match self.mode {
+            JqMode::Map => "--map",
+            JqMode::Flatmap => "--flatmap",
+        };
         format!(
-            "the jq expression {:?} {what}",
+            "the {flag} expression {:?} {what}",
             abbreviated(&self.jq.expression)
         )
         .into()
