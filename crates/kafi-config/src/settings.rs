@@ -56,6 +56,9 @@ pub struct KafiSettings {
     pub consume_num_attempts: u32,
     /// `requests.num.retries` (10): REST proxy retries of failed HTTP requests.
     pub requests_num_retries: u32,
+    /// `jq.max.outputs` (10000): most messages a jq `flatmap` may make of one
+    /// message; more is an error naming the message (kafi's own item).
+    pub jq_max_outputs: u64,
 }
 
 impl Default for KafiSettings {
@@ -82,6 +85,7 @@ impl Default for KafiSettings {
             consumer_request_timeout_ms: 1000,
             consume_num_attempts: 3,
             requests_num_retries: 10,
+            jq_max_outputs: 10_000,
         }
     }
 }
@@ -107,6 +111,7 @@ const KEYS: &[&str] = &[
     "consumer.request.timeout.ms",
     "consume.num.attempts",
     "requests.num.retries",
+    "jq.max.outputs",
 ];
 
 const NON_NEGATIVE_INTEGER: &str = "a non-negative integer";
@@ -153,6 +158,7 @@ impl KafiSettings {
             "consumer.request.timeout.ms" => self.consumer_request_timeout_ms.to_string(),
             "consume.num.attempts" => self.consume_num_attempts.to_string(),
             "requests.num.retries" => self.requests_num_retries.to_string(),
+            "jq.max.outputs" => self.jq_max_outputs.to_string(),
             _ => return None,
         })
     }
@@ -211,6 +217,7 @@ impl KafiSettings {
             "requests.num.retries" => {
                 self.requests_num_retries = p.parse(NON_NEGATIVE_INTEGER, |_| true)?
             }
+            "jq.max.outputs" => self.jq_max_outputs = p.parse(POSITIVE_INTEGER, |n| *n > 0)?,
             _ => {
                 return Err(Error::UnknownKey {
                     file: file.to_owned(),
@@ -272,6 +279,7 @@ impl KafiSettings {
             "requests.num.retries",
             u64::from(self.requests_num_retries).into(),
         );
+        put("jq.max.outputs", self.jq_max_outputs.into());
         m
     }
 }
@@ -408,6 +416,7 @@ mod tests {
             ("consumer.request.timeout.ms", "1000"),
             ("consume.num.attempts", "3"),
             ("requests.num.retries", "10"),
+            ("jq.max.outputs", "10000"),
         ];
         for (k, v) in expected {
             assert_eq!(s.get(k).as_deref(), Some(v), "{k}");

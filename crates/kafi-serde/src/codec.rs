@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::formats::{self, Format};
 use crate::json::{self, Envelope};
 use crate::message::{Data, KeyValueTypes, Message};
+use crate::nesting;
 use crate::schema::{Schema, SchemaLookup, SchemaType};
 use crate::wire;
 use crate::{Error, Result};
@@ -122,6 +123,7 @@ impl RegistrySide {
 }
 
 fn parse_json_value(bytes: &[u8]) -> Result<Value, String> {
+    nesting::check(bytes).map_err(|e| e.to_string())?;
     serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {}", json_error(bytes, e)))
 }
 
@@ -177,9 +179,12 @@ impl Side {
             Side::Str => std::str::from_utf8(bytes)
                 .map(|s| Data::Str(s.to_owned()))
                 .map_err(DecodeFailure::reason),
-            Side::Json => serde_json::from_slice(bytes)
-                .map(Data::Json)
-                .map_err(DecodeFailure::reason),
+            Side::Json => {
+                nesting::check(bytes).map_err(DecodeFailure::reason)?;
+                serde_json::from_slice(bytes)
+                    .map(Data::Json)
+                    .map_err(DecodeFailure::reason)
+            }
             Side::Registry(r) => r.decode(bytes),
         }
     }
@@ -195,6 +200,9 @@ impl Side {
             Side::Json => {
                 let raw: &RawValue =
                     serde_json::from_slice(bytes).map_err(DecodeFailure::reason)?;
+                // Printing needs no recursion, but whoever reads the line
+                // back (produce, jq) must be able to.
+                nesting::check(bytes).map_err(DecodeFailure::reason)?;
                 json::write_json_text(out, raw.get());
             }
             Side::Registry(r) => r.write_json(out, bytes)?,
@@ -225,7 +233,11 @@ impl Side {
                 Data::Json(v) => Ok(json_to_bytes(v)),
             },
             Side::Json => match data {
-                Data::Json(v) => Ok(json_to_bytes(v)),
+                Data::Json(v) => {
+                    let bytes = json_to_bytes(v);
+                    nesting::check(&bytes).map_err(|e| encode_error(e.to_string()))?;
+                    Ok(bytes)
+                }
                 Data::Str(s) => validate_json(s.as_bytes())
                     .map(|()| Bytes::copy_from_slice(s.as_bytes()))
                     .map_err(encode_error),
@@ -239,7 +251,10 @@ impl Side {
     fn read_raw(&self, raw: &RawValue) -> Result<Bytes, FieldFailure> {
         let text = raw.get();
         match self {
-            Side::Json => Ok(Bytes::copy_from_slice(text.as_bytes())),
+            Side::Json => {
+                nesting::check(text.as_bytes()).map_err(FieldFailure::reason)?;
+                Ok(Bytes::copy_from_slice(text.as_bytes()))
+            }
             Side::Str if text.starts_with('"') => serde_json::from_str::<String>(text)
                 .map(|s| Bytes::from(s.into_bytes()))
                 .map_err(FieldFailure::reason),
@@ -252,6 +267,7 @@ impl Side {
                 .map_err(FieldFailure::reason)
                 .and_then(|v| json::bytes_from_value(v).map_err(FieldFailure::Reason)),
             Side::Registry(r) => {
+                nesting::check(text.as_bytes()).map_err(FieldFailure::reason)?;
                 let value: Value = serde_json::from_str(text).map_err(FieldFailure::reason)?;
                 r.encode_json(&value)
                     .map_err(|reason| self.encode_failure(reason))
@@ -266,7 +282,11 @@ impl Side {
     /// Key or value bytes from a field of a transformed JSON object.
     fn read_value(&self, value: Value) -> Result<Bytes, FieldFailure> {
         match (self, value) {
-            (Side::Json, v) => Ok(json_to_bytes(&v)),
+            (Side::Json, v) => {
+                let bytes = json_to_bytes(&v);
+                nesting::check(&bytes).map_err(FieldFailure::reason)?;
+                Ok(bytes)
+            }
             (Side::Str, Value::String(s)) => Ok(Bytes::from(s.into_bytes())),
             (Side::Str, v) => Ok(json_to_bytes(&v)),
             (Side::Bytes, v) => json::bytes_from_value(v).map_err(FieldFailure::Reason),
@@ -313,6 +333,7 @@ fn json_to_bytes(value: &Value) -> Bytes {
 }
 
 fn validate_json(bytes: &[u8]) -> Result<(), String> {
+    nesting::check(bytes).map_err(|e| e.to_string())?;
     serde_json::from_slice::<&RawValue>(bytes)
         .map(|_| ())
         .map_err(|e| json_error(bytes, e))

@@ -46,6 +46,14 @@
 //! The one ambiguity: a `json` value whose text is `null` prints as `null`
 //! and reads back as a null value.
 //!
+//! # Nesting limit
+//!
+//! JSON keys and values nest at most [`MAX_JSON_NESTING`] (127) arrays and
+//! objects deep, the depth `serde_json` reads: encoding (producing) a
+//! deeper `json` value is an [`Error::Encode`], and decoding or printing one
+//! written by someone else an [`Error::Decode`] naming the message. This
+//! keeps every recursive reader (jq included) within its stack.
+//!
 //! ```
 //! use bytes::Bytes;
 //! use kafi_core::{RawMessage, Timestamp};
@@ -84,6 +92,7 @@ mod error;
 pub mod formats;
 mod json;
 mod message;
+mod nesting;
 mod schema;
 pub mod wire;
 
@@ -91,6 +100,7 @@ pub use codec::{Codec, SideSchema};
 pub use error::{BoxError, Error, Result};
 pub use kafi_config::SerdeType;
 pub use message::{Data, KeyValueTypes, Message};
+pub use nesting::{check_json_nesting, NestingError, MAX_JSON_NESTING};
 pub use schema::{
     Compatibility, RegisteredSchema, Schema, SchemaInfo, SchemaLookup, SchemaReference,
     SchemaRegistry, SchemaType, SubjectFilter, SubjectVersion,

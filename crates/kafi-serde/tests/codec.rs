@@ -366,3 +366,58 @@ fn a_codec_keeps_its_schema_lookup() {
         "schema registry: register subject t-value: connection refused"
     );
 }
+
+fn nested(depth: usize) -> String {
+    format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+}
+
+#[test]
+fn json_values_nest_at_most_the_limit_when_encoding() {
+    let codec = Codec::new(types(SerdeType::Str, SerdeType::Json));
+    let ok = nested(kafi_serde::MAX_JSON_NESTING);
+    assert!(codec.encode_value(&Data::Str(ok.clone())).is_ok());
+    let deep = nested(30_000);
+    for data in [
+        Data::Str(deep.clone()),
+        Data::Bytes(Bytes::from(deep.clone())),
+    ] {
+        let err = codec.encode_value(&data).unwrap_err().to_string();
+        assert!(err.contains("deeper than 127"), "{err}");
+    }
+    let line = format!("{{\"key\":\"k\",\"value\":{deep}}}");
+    let err = codec
+        .parse_envelope(line.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("value") && err.contains("deeper than 127"),
+        "{err}"
+    );
+    let line = format!("{{\"key\":\"k\",\"value\":{ok}}}");
+    assert!(codec.parse_envelope(line.as_bytes()).is_ok());
+}
+
+#[test]
+fn too_deep_foreign_json_is_an_error_naming_the_message() {
+    let codec = Codec::new(types(SerdeType::Str, SerdeType::Json));
+    let deep = nested(30_000);
+    let m = raw(Some(b"k"), Some(deep.as_bytes()));
+    let mut line = b"before".to_vec();
+    let err = codec
+        .write_json_line(&mut line, &m)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(line, b"before", "the output is left as it was");
+    assert!(
+        err.contains("topic_json partition 2 offset 7") && err.contains("deeper than 127"),
+        "{err}"
+    );
+    let err = codec.decode(&m).unwrap_err().to_string();
+    assert!(
+        err.contains("offset 7") && err.contains("deeper than 127"),
+        "{err}"
+    );
+    let ok = raw(Some(b"k"), Some(nested(127).as_bytes()));
+    assert!(codec.write_json_line(&mut line, &ok).is_ok());
+    assert!(codec.decode(&ok).is_ok());
+}

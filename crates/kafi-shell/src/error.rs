@@ -60,6 +60,13 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// The work was asked to stop (by an [`Interrupt`](crate::Interrupt),
+    /// e.g. on a signal); what was processed was written and committed.
+    #[error("interrupted by {}", crate::interrupt::signal_name(*signal))]
+    Stopped {
+        /// The signal number given to [`Interrupt::request`](crate::Interrupt::request).
+        signal: i32,
+    },
     /// A copying operation failed part-way; counts say how far it got.
     #[error("{source} (after consuming {consumed} and producing {produced} message(s))")]
     Interrupted {

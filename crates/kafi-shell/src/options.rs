@@ -7,6 +7,8 @@ use std::sync::Arc;
 use kafi_config::{KafiSettings, SerdeType};
 use kafi_serde::{KeyValueTypes, SideSchema};
 
+use crate::Interrupt;
+
 /// Called with the running message count every `progress.num.messages`.
 pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
 
@@ -37,6 +39,9 @@ pub struct ReadOptions {
     pub batch_size: Option<usize>,
     /// Progress callback.
     pub progress: Option<ProgressFn>,
+    /// A stop request to check before each message (see [`Interrupt`]);
+    /// the read loops also report their counts to it.
+    pub interrupt: Option<Interrupt>,
 }
 
 impl fmt::Debug for ReadOptions {
@@ -100,6 +105,12 @@ impl ReadOptions {
     /// Reports progress.
     pub fn progress(mut self, progress: ProgressFn) -> Self {
         self.progress = Some(progress);
+        self
+    }
+
+    /// Stops cleanly when `interrupt` is requested.
+    pub fn interrupt(mut self, interrupt: Interrupt) -> Self {
+        self.interrupt = Some(interrupt);
         self
     }
 

@@ -35,6 +35,15 @@ struct Registry {
     admin: Arc<dyn SchemaRegistry>,
 }
 
+/// What a transform did with a message.
+pub(crate) enum Step {
+    /// All outputs of the message are pushed.
+    Done,
+    /// Some outputs are pushed and more will come: write them, then call
+    /// again with the same message.
+    More,
+}
+
 fn function_error(operation: &'static str, m: &RawMessage, source: FnError) -> Error {
     Error::Function {
         operation,
@@ -552,6 +561,7 @@ impl Shell {
         let result: Result<()> = async {
             while let Some(batch) = reader.next_batch().await? {
                 for m in &batch {
+                    reader.check_interrupt()?;
                     f(&reader.codec, m).map_err(|e| as_function_error(operation, m, e))?;
                     reader.done(m);
                 }
@@ -569,7 +579,7 @@ impl Shell {
             }
             Err(e) => {
                 let _ = reader.checkpoint().await;
-                if consumed == 0 {
+                if consumed == 0 && !matches!(e, Error::Stopped { .. }) {
                     return Err(e);
                 }
                 Err(Error::ReadInterrupted {
@@ -581,9 +591,13 @@ impl Shell {
     }
 
     /// Shared read-transform-write loop for `cp` and the `_to` forms: `f`
-    /// turns each message into records pushed onto the output.
+    /// turns each message into records pushed onto the output, which are
+    /// written at the end of each batch or every [`WRITE_CHUNK`] records;
+    /// [`Step::More`] streams the outputs of one message in several calls.
+    ///
+    /// [`WRITE_CHUNK`]: crate::stream::WRITE_CHUNK
     #[allow(clippy::too_many_arguments)]
-    async fn transfer(
+    pub(crate) async fn transfer(
         &self,
         topic: &str,
         target: &Shell,
@@ -591,7 +605,7 @@ impl Shell {
         read: &ReadOptions,
         write: &WriteOptions,
         operation: &'static str,
-        mut f: impl FnMut(&Codec, &Codec, &RawMessage, &mut Vec<ProduceRecord>) -> Result<(), FnError>,
+        mut f: impl FnMut(&Codec, &Codec, &RawMessage, &mut Vec<ProduceRecord>) -> Result<Step, FnError>,
     ) -> Result<(u64, u64)> {
         let partitions = match write.partitions {
             Some(p) => p,
@@ -606,17 +620,32 @@ impl Shell {
             write.keep_partitions.unwrap_or(true),
         )
         .await?;
+        writer.interrupt = reader.interrupt().cloned();
         let mut out = Vec::new();
         let result: Result<()> = async {
             while let Some(batch) = reader.next_batch().await? {
                 for m in &batch {
-                    let before = out.len();
-                    if let Err(e) = f(&reader.codec, &writer.codec, m, &mut out) {
-                        // Outputs of the failed message are not written.
-                        out.truncate(before);
-                        return Err(as_function_error(operation, m, e));
+                    reader.check_interrupt()?;
+                    loop {
+                        let before = out.len();
+                        match f(&reader.codec, &writer.codec, m, &mut out) {
+                            Ok(Step::Done) => break,
+                            Ok(Step::More) => {
+                                writer.write_all(&mut out).await?;
+                                reader.check_interrupt()?;
+                            }
+                            Err(e) => {
+                                // Outputs of the failed message not yet
+                                // written are dropped.
+                                out.truncate(before);
+                                return Err(as_function_error(operation, m, e));
+                            }
+                        }
                     }
                     reader.done(m);
+                    if out.len() >= crate::stream::WRITE_CHUNK {
+                        writer.write_all(&mut out).await?;
+                    }
                 }
                 writer.write_all(&mut out).await?;
                 // Flush before committing (at-least-once); without commits the
@@ -846,7 +875,7 @@ impl Shell {
                 } else {
                     target.encode(source.decode(m)?)?
                 });
-                Ok(())
+                Ok(Step::Done)
             },
         )
         .await
@@ -863,10 +892,18 @@ impl Shell {
         target_topic: &str,
         read: &ReadOptions,
         write: &WriteOptions,
-        f: impl FnMut(&Codec, &Codec, &RawMessage, &mut Vec<ProduceRecord>) -> Result<(), FnError>,
+        mut f: impl FnMut(&Codec, &Codec, &RawMessage, &mut Vec<ProduceRecord>) -> Result<(), FnError>,
     ) -> Result<(u64, u64)> {
-        self.transfer(topic, target, target_topic, read, write, "flatmap", f)
-            .await
+        self.transfer(
+            topic,
+            target,
+            target_topic,
+            read,
+            write,
+            "flatmap",
+            |source, target, m, out| f(source, target, m, out).map(|()| Step::Done),
+        )
+        .await
     }
 
     /// Copies with a flat-map function (`cp` with `flatmap_function`).
@@ -890,7 +927,7 @@ impl Shell {
                 for message in f(source.decode(m)?)? {
                     out.push(target.encode(message)?);
                 }
-                Ok(())
+                Ok(Step::Done)
             },
         )
         .await
@@ -967,7 +1004,7 @@ impl Shell {
                     for message in messages {
                         out.push(target.encode(message)?);
                     }
-                    Ok(())
+                    Ok(Step::Done)
                 },
             )
             .await?;
@@ -1069,9 +1106,13 @@ impl Shell {
             }
             None => None,
         };
+        if let Some(w) = writer.as_mut() {
+            w.interrupt = left.interrupt().cloned();
+        }
         let mut out = Vec::new();
         let result: Result<()> = async {
             loop {
+                left.check_interrupt()?;
                 let (Some(a), Some(b)) = (left.next_message().await?, right.next_message().await?)
                 else {
                     break;

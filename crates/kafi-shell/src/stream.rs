@@ -16,7 +16,11 @@ use kafi_serde::Codec;
 
 use crate::options::{ProgressFn, ReadOptions, WriteOptions};
 use crate::shell::Shell;
-use crate::Result;
+use crate::{Error, Interrupt, Result};
+
+/// Records a transfer collects before handing them to the producer even in
+/// the middle of a batch (a flatmap with many outputs per message).
+pub(crate) const WRITE_CHUNK: usize = 4096;
 
 pub(crate) struct TopicReader {
     consumer: Box<dyn RawConsumer>,
@@ -29,6 +33,7 @@ pub(crate) struct TopicReader {
     pub(crate) consumed: u64,
     pending: std::collections::VecDeque<RawMessage>,
     progress: Option<(ProgressFn, u64, Arc<str>)>,
+    interrupt: Option<Interrupt>,
     pub(crate) codec: Codec,
 }
 
@@ -79,6 +84,11 @@ impl TopicReader {
             .progress
             .clone()
             .map(|p| (p, settings.progress_num_messages.max(1), Arc::from(topic)));
+        if let Some(interrupt) = &options.interrupt {
+            interrupt.set_consumed(0);
+            interrupt.set_produced(0);
+            interrupt.track();
+        }
         Ok(Self {
             consumer,
             remaining: options.n,
@@ -92,12 +102,29 @@ impl TopicReader {
             consumed: 0,
             pending: Default::default(),
             progress,
+            interrupt: options.interrupt.clone(),
             codec: shell.read_codec(options),
         })
     }
 
+    /// The stop request this reader checks, if any.
+    pub(crate) fn interrupt(&self) -> Option<&Interrupt> {
+        self.interrupt.as_ref()
+    }
+
+    /// [`Error::Stopped`] once a stop was requested: call between messages;
+    /// the caller then commits what was processed and stops.
+    #[inline]
+    pub(crate) fn check_interrupt(&self) -> Result<()> {
+        match self.interrupt.as_ref().and_then(Interrupt::acknowledge) {
+            Some(signal) => Err(Error::Stopped { signal }),
+            None => Ok(()),
+        }
+    }
+
     /// The next batch, `None` when done (end of data or `n` reached).
     pub(crate) async fn next_batch(&mut self) -> Result<Option<Vec<RawMessage>>> {
+        self.check_interrupt()?;
         let max = match self.remaining {
             Some(0) => return Ok(None),
             Some(r) => (r.min(self.batch_size as u64)) as usize,
@@ -129,6 +156,9 @@ impl TopicReader {
     #[inline]
     pub(crate) fn done(&mut self, message: &RawMessage) {
         self.consumed += 1;
+        if let Some(interrupt) = &self.interrupt {
+            interrupt.set_consumed(self.consumed);
+        }
         if self.commit {
             self.processed.insert(message.partition, message.offset + 1);
             self.dirty = true;
@@ -167,6 +197,8 @@ pub(crate) struct TopicWriter {
     keep_partitions: bool,
     pub(crate) produced: u64,
     pub(crate) codec: Codec,
+    /// Where to report `produced`.
+    pub(crate) interrupt: Option<Interrupt>,
 }
 
 impl TopicWriter {
@@ -208,6 +240,7 @@ impl TopicWriter {
             keep_partitions,
             produced: 0,
             codec,
+            interrupt: None,
         })
     }
 
@@ -223,6 +256,7 @@ impl TopicWriter {
         self.route(&mut record);
         self.producer.send(record).await?;
         self.produced += 1;
+        self.report();
         Ok(())
     }
 
@@ -238,7 +272,15 @@ impl TopicWriter {
         let batch = std::mem::replace(records, Vec::with_capacity(count as usize));
         self.producer.send_all(batch).await?;
         self.produced += count;
+        self.report();
         Ok(())
+    }
+
+    #[inline]
+    fn report(&self) {
+        if let Some(interrupt) = &self.interrupt {
+            interrupt.set_produced(self.produced);
+        }
     }
 
     pub(crate) async fn flush(&mut self) -> Result<()> {

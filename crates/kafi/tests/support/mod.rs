@@ -126,6 +126,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// The result of a process run by the test itself.
+    pub fn from_output(args: &[&str], output: Output) -> Self {
+        Self::new(args, output)
+    }
+
     fn new(args: &[&str], output: Output) -> Self {
         let code = output.status.code().unwrap_or_else(|| {
             panic!(

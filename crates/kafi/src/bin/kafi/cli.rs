@@ -336,6 +336,10 @@ pub enum Command {
         /// jq expression whose outputs (zero or more) are written.
         #[arg(long)]
         flatmap: Option<String>,
+        /// Most outputs of --flatmap per message (default: the setting
+        /// jq.max.outputs, 10000); more is an error.
+        #[arg(long, value_name = "N", requires = "flatmap", value_parser = clap::value_parser!(u64).range(1..))]
+        max_outputs: Option<u64>,
         /// Partitions of the target topic if it is created, at least 1 (default: as the source).
         #[arg(long)]
         partitions: Option<i32>,

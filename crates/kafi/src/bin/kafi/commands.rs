@@ -10,7 +10,7 @@ use bytes::Bytes;
 use kafi::config::{SerdeType, StorageConfig, StorageKind};
 use kafi::core::{ProduceRecord, Timestamp};
 use kafi::serde::{Codec, Data, KeyValueTypes};
-use kafi::shell::jq::Jq;
+use kafi::shell::jq::{Jq, JqMode};
 use kafi::{ReadOptions, Shell, WriteOptions};
 use serde_json::{json, Value};
 
@@ -310,6 +310,7 @@ pub async fn run(command: Command) -> Result<u8> {
             target_topic,
             map,
             flatmap,
+            max_outputs,
             partitions,
             read,
             types,
@@ -319,8 +320,12 @@ pub async fn run(command: Command) -> Result<u8> {
                     "--partitions {n}: the target topic needs at least 1 partition"
                 )));
             }
+            let source = open(&storage).await?;
+            if let Some(max) = max_outputs {
+                source.settings().update(|s| s.jq_max_outputs = max);
+            }
             cp(
-                &open(&storage).await?,
+                &source,
                 &topic,
                 &open(&target_storage).await?,
                 &target_topic,
@@ -546,6 +551,7 @@ fn read_options(read: &ReadArgs, types: &TypeArgs) -> Result<ReadOptions> {
         value_schema: types.value_schema.as_deref().map(schema_text).transpose()?,
         key_schema_id: types.key_schema_id,
         value_schema_id: types.value_schema_id,
+        interrupt: Some(crate::signals::interrupt().clone()),
         ..ReadOptions::default()
     })
 }
@@ -895,16 +901,12 @@ async fn cp(
         }
         Some(expression) => {
             let jq = Jq::new(&expression)?;
-            let is_map = flatmap.is_none();
+            let mode = match flatmap {
+                None => JqMode::Map,
+                Some(_) => JqMode::Flatmap,
+            };
             source
-                .flatmap_raw_to(
-                    topic,
-                    target,
-                    target_topic,
-                    &read,
-                    &write,
-                    |source, target, m, out| jq.transform(source, target, m, is_map, out),
-                )
+                .jq_to(topic, target, target_topic, &jq, mode, &read, &write)
                 .await?
         }
     };

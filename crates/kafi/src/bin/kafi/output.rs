@@ -22,9 +22,15 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(message.into()))
 }
 
-/// 0 for a closed output pipe, 2 for usage and configuration errors, 3 for
-/// failed operations.
+/// 0 for a closed output pipe, 2 for usage and configuration errors, 128 +
+/// the signal for an interrupted command (130 for SIGINT, 143 for
+/// SIGTERM), 3 for failed operations.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(kafi::Error::Stopped { signal }) = as_shell_error(cause) {
+            return crate::signals::exit_code(*signal);
+        }
+    }
     for cause in e.chain() {
         if let Some(io) = cause.downcast_ref::<io::Error>() {
             if io.kind() == io::ErrorKind::BrokenPipe {
@@ -49,6 +55,14 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         }
     }
     3
+}
+
+/// A cause as a shell error: wrapping errors hold their source boxed, and
+/// the chain then shows the box.
+fn as_shell_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a kafi::Error> {
+    cause
+        .downcast_ref::<kafi::Error>()
+        .or_else(|| cause.downcast_ref::<Box<kafi::Error>>().map(|b| &**b))
 }
 
 fn is_usage(e: &kafi::core::Error) -> bool {
