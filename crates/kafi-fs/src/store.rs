@@ -118,6 +118,17 @@ impl Store {
 
     /// Reads a whole object; `None` if it does not exist.
     pub(crate) async fn read(&self, path: &str) -> Result<Option<Bytes>> {
+        if let Some(root) = &self.local_root {
+            // One blocking task per read: opendal's fs reader takes several
+            // hand-offs to the blocking pool, which dominates small reads.
+            let file = root.join(path);
+            return match tokio::task::spawn_blocking(move || std::fs::read(file)).await {
+                Ok(Ok(data)) => Ok(Some(Bytes::from(data))),
+                Ok(Err(e)) if e.kind() == IoErrorKind::NotFound => Ok(None),
+                Ok(Err(e)) => Err(self.err("cannot read", path, e)),
+                Err(e) => Err(self.err("cannot read", path, e)),
+            };
+        }
         match self.op.read(path).await {
             Ok(buf) => Ok(Some(buf.to_bytes())),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
