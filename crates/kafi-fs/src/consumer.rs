@@ -23,9 +23,10 @@ use crate::storage::Inner;
 /// that no data appeared behind a missing segment.
 const END_RECHECK: Duration = Duration::from_secs(1);
 
-/// How many times a missing segment is looked for again before it is
-/// reported (a listing can show a segment before the one preceding it).
-const GAP_ATTEMPTS: u32 = 8;
+/// How long a missing segment is looked for again before it is reported
+/// (a listing can show a segment before the one preceding it, for a
+/// moment).
+const GAP_PATIENCE: Duration = Duration::from_millis(500);
 
 struct PartitionCursor {
     partition: i32,
@@ -121,8 +122,8 @@ impl FsConsumer {
         meta: &mut TopicVersion,
         cursor: &mut PartitionCursor,
     ) -> Result<bool> {
-        let mut backoff = Backoff::new(Duration::from_millis(5), Duration::from_millis(200));
-        let mut attempts = 0;
+        let mut backoff = Backoff::new(Duration::from_millis(5), Duration::from_millis(100));
+        let mut gap_since: Option<Instant> = None;
         loop {
             let p = PartitionRef::new(topic, meta, cursor.partition);
             // Fast path: the segment named by the position, which is where
@@ -178,8 +179,8 @@ impl FsConsumer {
             if next.is_none() && cursor.position >= cursor.known_high {
                 return Ok(false);
             }
-            attempts += 1;
-            if attempts >= GAP_ATTEMPTS {
+            let since = *gap_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= GAP_PATIENCE {
                 let to = next.unwrap_or(cursor.known_high);
                 let reason = if previous_end.is_none_or(|end| end == cursor.position) {
                     format!(
