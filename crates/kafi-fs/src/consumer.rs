@@ -219,7 +219,6 @@ impl FsConsumer {
                 }
                 continue;
             };
-            let p = PartitionRef::new(&self.topic, &self.meta, cursor.partition);
             match reader.next() {
                 Ok(Some(message)) => {
                     if message.offset >= cursor.position {
@@ -232,6 +231,7 @@ impl FsConsumer {
                     // would find the same segment forever.
                     let (base, opened_at) = (*base, *opened_at);
                     cursor.reader = None;
+                    let p = PartitionRef::new(&self.topic, &self.meta, cursor.partition);
                     return Err(Error::Corrupt {
                         path: self.inner.store.display(&p.segment(base)),
                         position: 0,
@@ -244,6 +244,7 @@ impl FsConsumer {
                 Err(e) => {
                     let base = *base;
                     cursor.reader = None;
+                    let p = PartitionRef::new(&self.topic, &self.meta, cursor.partition);
                     return Err(self.inner.corrupt(p, base, e));
                 }
             }

@@ -3,15 +3,20 @@
 //! processes, topic deletion during a produce, damaged and hostile files
 //! below the storage root. See `docs/storage-format.md`.
 
+#[path = "data_safety/processes.rs"]
+mod processes;
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Stdio};
+use std::process::Child;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
+use processes::{
+    args, read_in_background, run_together, run_within, spawn_with_stdin, wait_within,
+};
 use serde_json::{json, Value};
 use support::{Run, TestEnv};
 
@@ -76,101 +81,6 @@ fn segment_file(root: &Path, topic: &str, partition: i32, base: i64) -> PathBuf 
         .join(meta["incarnation"].as_str().unwrap())
         .join(partition.to_string())
         .join(format!("{base:020}.seg"))
-}
-
-fn read_in_background(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-/// Waits for a child, killing it and failing the test after `timeout`.
-fn wait_within(child: &mut Child, what: &str, timeout: Duration) -> i32 {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status
-                .code()
-                .unwrap_or_else(|| panic!("{what}: killed ({status})"));
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not finish within {timeout:?} (a hang or a spin)");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Runs `kafi ARGS` (stdin: `input`), failing the test if it runs longer
-/// than `timeout`.
-fn run_within(env: &TestEnv, args: &[&str], input: &str, timeout: Duration) -> Run {
-    let mut child = env
-        .command(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kafi");
-    let stdout = read_in_background(child.stdout.take().unwrap());
-    let stderr = read_in_background(child.stderr.take().unwrap());
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_owned();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(input.as_bytes());
-    });
-    let code = wait_within(&mut child, &format!("kafi {args:?}"), timeout);
-    writer.join().unwrap();
-    Run {
-        args: args.iter().map(|a| a.to_string()).collect(),
-        code,
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-    }
-}
-
-/// Starts `kafi ARGS` with a piped standard input.
-fn spawn_with_stdin(env: &TestEnv, args: &[&str]) -> (Child, ChildStdin) {
-    let mut child = env
-        .command(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kafi");
-    let stdin = child.stdin.take().unwrap();
-    (child, stdin)
-}
-
-/// Runs the commands at the same moment, each in its own process, and
-/// asserts that every one succeeds.
-fn run_together(env: &TestEnv, commands: &[Vec<String>]) {
-    let mut children: Vec<(String, Child)> = commands
-        .iter()
-        .map(|args| {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let child = env
-                .command(&args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn kafi");
-            (format!("kafi {args:?}"), child)
-        })
-        .collect();
-    for (what, child) in &mut children {
-        let stderr = read_in_background(child.stderr.take().unwrap());
-        let code = wait_within(child, what, Duration::from_secs(60));
-        let stderr = stderr.join().unwrap();
-        assert_eq!(code, 0, "{what} failed: {stderr}");
-    }
-}
-
-fn args(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| s.to_string()).collect()
 }
 
 // ----- reading while writing -------------------------------------------------
