@@ -96,8 +96,7 @@ impl FsProducer {
                 Err(Error::backend(
                     "cannot write to",
                     format!("topic {:?}", self.topic),
-                    "the topic was deleted while it was being written; \
-                     the records written to it since are discarded",
+                    "the topic was deleted while this producer was writing to it",
                 ))
             }
         }
