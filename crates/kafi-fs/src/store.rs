@@ -233,9 +233,10 @@ impl Store {
     }
 }
 
-/// Writes `data` to a temporary file and moves it into place: with a hard
-/// link when `exclusive` (fails if the target exists, so concurrent writers
-/// never overwrite each other), else with a rename (atomic replace).
+/// Writes `data` to a temporary file and moves it into place: when
+/// `exclusive`, with a rename that fails if the target exists (so concurrent
+/// writers never overwrite each other), else with a plain rename (atomic
+/// replace).
 ///
 /// With `sweep` (the first write of a process), first removes temporary
 /// files older than [`STALE_TMP_AGE`], left behind by killed writers.
@@ -370,5 +371,47 @@ pub(crate) fn describe(e: &opendal::Error) -> String {
         (Some(m), None) => m.to_owned(),
         (None, Some(s)) => s,
         (None, None) => kind.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opendal_errors_are_described_without_their_context_dump() {
+        let io = std::io::Error::new(IoErrorKind::NotFound, "Not a directory (os error 20)");
+        let e = opendal::Error::new(
+            ErrorKind::Unexpected,
+            "canonicalize of root directory failed",
+        )
+        .with_operation("Builder::build")
+        .with_context("root", "/secret/place")
+        .set_source(io);
+        let shown = describe(&e);
+        assert_eq!(
+            shown,
+            "canonicalize of root directory failed: Not a directory (os error 20)"
+        );
+        let bare = opendal::Error::new(ErrorKind::PermissionDenied, "").with_operation("read");
+        assert_eq!(describe(&bare), "permission denied");
+    }
+
+    #[test]
+    fn only_stale_temporary_files_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("1-0.tmp");
+        let new = dir.path().join("1-1.tmp");
+        std::fs::write(&old, b"x").unwrap();
+        std::fs::write(&new, b"y").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(7200))
+            .unwrap();
+        sweep_stale_tmp(dir.path(), STALE_TMP_AGE);
+        assert!(!old.exists());
+        assert!(new.exists());
     }
 }
