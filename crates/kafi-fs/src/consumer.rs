@@ -1,30 +1,53 @@
 //! The emulated consumer: reads segments in offset order, loading the next
 //! segment by name (its name is the offset that follows), so reading costs
-//! O(data read) after one listing at the start.
+//! O(data read) after one listing per partition at the start.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use kafi_config::AutoOffsetReset;
 use kafi_core::storage::{ConsumerOptions, StartOffsets};
 use kafi_core::topic::validate_topic_name;
-use kafi_core::{RawConsumer, RawMessage, Result};
+use kafi_core::{Error, RawConsumer, RawMessage, Result};
 
 use crate::batch::SegmentReader;
+use crate::groups::GroupVersion;
+use crate::meta::TopicVersion;
+use crate::random::Backoff;
+use crate::segments::PartitionRef;
 use crate::storage::Inner;
+
+/// How often a consumer at the end of a partition checks, with a listing,
+/// that no data appeared behind a missing segment.
+const END_RECHECK: Duration = Duration::from_secs(1);
+
+/// How long a missing segment is looked for again before it is reported
+/// (a listing can show a segment before the one preceding it, for a
+/// moment).
+const GAP_PATIENCE: Duration = Duration::from_millis(500);
 
 struct PartitionCursor {
     partition: i32,
     /// Next offset to hand out.
     position: i64,
-    reader: Option<(i64, SegmentReader)>,
+    /// The open segment: its base offset, a reader, and the position when
+    /// it was opened.
+    reader: Option<(i64, SegmentReader, i64)>,
+    /// The high watermark last computed: a missing segment below it is a
+    /// gap, at or above it the end of the data.
+    known_high: i64,
+    known_high_at: Instant,
 }
 
 pub(crate) struct FsConsumer {
     inner: Arc<Inner>,
     topic: Arc<str>,
+    meta: TopicVersion,
     group: String,
+    /// The newest committed-offsets version seen, to commit on from.
+    group_version: Option<GroupVersion>,
     auto_commit: bool,
     cursors: Vec<PartitionCursor>,
     next_cursor: usize,
@@ -37,25 +60,32 @@ impl FsConsumer {
         options: ConsumerOptions,
     ) -> Result<Self> {
         validate_topic_name(topic)?;
-        let meta = inner.meta(topic).await?;
+        let meta = inner.topic(topic).await?;
         let mut cursors = Vec::new();
+        let mut group_version = None;
+        let cursor = |partition, position: i64, high| PartitionCursor {
+            partition,
+            position,
+            reader: None,
+            known_high: high,
+            known_high_at: Instant::now(),
+        };
         match &options.start {
             StartOffsets::Explicit(offsets) => {
                 for (&partition, &offset) in offsets {
-                    Inner::check_partition(topic, &meta, partition)?;
-                    let (low, high) = inner.partition_watermarks(topic, partition).await?;
+                    Inner::check_partition(topic, &meta.state, partition)?;
+                    let (low, high) = inner.partition_watermarks(topic, &meta, partition).await?;
                     let position = if offset < 0 { high + offset } else { offset };
-                    cursors.push(PartitionCursor {
-                        partition,
-                        position: position.clamp(low, high),
-                        reader: None,
-                    });
+                    cursors.push(cursor(partition, position.clamp(low, high), high));
                 }
             }
             StartOffsets::Committed => {
-                let committed = inner.read_group_offsets(&options.group, topic).await?;
-                for partition in 0..meta.partitions {
-                    let (low, high) = inner.partition_watermarks(topic, partition).await?;
+                let (version, committed) = inner
+                    .group_offsets(&options.group, topic, &meta.state.incarnation)
+                    .await?;
+                group_version = version;
+                for partition in 0..meta.state.partitions {
+                    let (low, high) = inner.partition_watermarks(topic, &meta, partition).await?;
                     let position = match committed.get(&partition) {
                         Some(&offset) => offset.clamp(low, high),
                         None => match options.auto_offset_reset {
@@ -63,72 +93,128 @@ impl FsConsumer {
                             AutoOffsetReset::Latest => high,
                         },
                     };
-                    cursors.push(PartitionCursor {
-                        partition,
-                        position,
-                        reader: None,
-                    });
+                    cursors.push(cursor(partition, position, high));
                 }
             }
         }
         Ok(Self {
             inner,
             topic: Arc::from(topic),
+            meta,
             group: options.group,
+            group_version,
             auto_commit: options.enable_auto_commit,
             cursors,
             next_cursor: 0,
         })
     }
 
-    /// Finds and opens the segment holding `cursor.position`; `false` at the end.
+    /// Finds and opens the segment holding `cursor.position`; `false` at
+    /// the end of the data.
+    ///
+    /// The position only moves forward over missing offsets below the low
+    /// watermark (records deleted on purpose). Any other missing segment is
+    /// looked for again (a listing may show later segments but not one
+    /// being created) and then reported, never skipped.
     async fn open_segment(
         inner: &Inner,
         topic: &Arc<str>,
+        meta: &mut TopicVersion,
         cursor: &mut PartitionCursor,
     ) -> Result<bool> {
-        // Fast path: the segment starting exactly where we are.
-        if let Some(data) = inner
-            .read_segment(topic, cursor.partition, cursor.position)
-            .await?
-        {
-            cursor.reader = Some((
-                cursor.position,
-                SegmentReader::new(data, topic.clone(), cursor.partition, cursor.position),
-            ));
-            return Ok(true);
-        }
-        // Otherwise list once: we start mid-segment, or records were deleted.
-        let low = inner.low_watermark_file(topic, cursor.partition).await?;
-        cursor.position = cursor.position.max(low);
-        let segments = inner.segments(topic, cursor.partition).await?;
-        let index = segments.partition_point(|&base| base <= cursor.position);
-        let candidates = segments[index.saturating_sub(1)..].iter().take(2);
-        for &base in candidates {
-            let Some(end) = inner.segment_end(topic, cursor.partition, base).await? else {
-                continue;
-            };
-            if end > cursor.position {
-                let Some(data) = inner.read_segment(topic, cursor.partition, base).await? else {
-                    continue;
-                };
-                cursor.position = cursor.position.max(base);
-                cursor.reader = Some((
-                    base,
-                    SegmentReader::new(data, topic.clone(), cursor.partition, base),
-                ));
+        let mut backoff = Backoff::new(Duration::from_millis(5), Duration::from_millis(100));
+        let mut gap_since: Option<Instant> = None;
+        loop {
+            let p = PartitionRef::new(topic, meta, cursor.partition);
+            // Fast path: the segment named by the position, which is where
+            // the previous segment ended. Sequential reading needs nothing else.
+            if let Some(data) = inner.read_segment(p, cursor.position).await? {
+                let reader =
+                    SegmentReader::new(data, topic.clone(), cursor.partition, cursor.position);
+                cursor.reader = Some((cursor.position, reader, cursor.position));
                 return Ok(true);
             }
+            // Segments are created in offset order, so at the end of the data
+            // a missing name means "nothing more yet".
+            if cursor.position >= cursor.known_high && cursor.known_high_at.elapsed() < END_RECHECK
+            {
+                return Ok(false);
+            }
+            // Slow path: starting mid-segment, below deleted records, or a gap.
+            *meta = inner.refresh_topic(topic, meta).await?.ok_or_else(|| {
+                Error::backend(
+                    "cannot read",
+                    format!("topic {topic:?}"),
+                    "the topic was deleted while it was being read",
+                )
+            })?;
+            let p = PartitionRef::new(topic, meta, cursor.partition);
+            let low = meta.state.low_watermark(cursor.partition);
+            if cursor.position < low {
+                cursor.position = low;
+                continue;
+            }
+            let segments = inner.segments(p).await?;
+            let index = segments.partition_point(|&base| base <= cursor.position);
+            let mut previous_end = None;
+            if index > 0 {
+                let base = segments[index - 1];
+                if let Some(data) = inner.read_segment(p, base).await? {
+                    let end = SegmentReader::end_offset(&data, base)
+                        .map_err(|e| inner.corrupt(p, base, e))?
+                        .unwrap_or(base);
+                    if end > cursor.position {
+                        let reader =
+                            SegmentReader::new(data, topic.clone(), cursor.partition, base);
+                        cursor.reader = Some((base, reader, cursor.position));
+                        return Ok(true);
+                    }
+                    previous_end = Some(end);
+                }
+            }
+            let start = segments.last().copied().unwrap_or(low);
+            cursor.known_high = inner.chain_end(p, start).await?;
+            cursor.known_high_at = Instant::now();
+            let next = segments.get(index).copied();
+            if next.is_none() && cursor.position >= cursor.known_high {
+                return Ok(false);
+            }
+            let since = *gap_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= GAP_PATIENCE {
+                let to = next.unwrap_or(cursor.known_high);
+                let reason = if previous_end.is_none_or(|end| end == cursor.position) {
+                    format!(
+                        "segment {} not found",
+                        inner.store.display(&p.segment(cursor.position))
+                    )
+                } else {
+                    format!("no segment holds offset {}", cursor.position)
+                };
+                return Err(Error::backend(
+                    "missing",
+                    format!(
+                        "offsets {}..{to} of topic {topic:?} partition {}",
+                        cursor.position, cursor.partition
+                    ),
+                    format!("{reason} (the low watermark is {low})"),
+                ));
+            }
+            tracing::debug!(
+                topic = &**topic,
+                partition = cursor.partition,
+                position = cursor.position,
+                "segment not found below the high watermark; looking again"
+            );
+            backoff.wait().await;
         }
-        Ok(false)
     }
 
     /// Appends up to `max` messages of one partition to `out`.
     async fn fill(&mut self, index: usize, out: &mut Vec<RawMessage>, max: usize) -> Result<()> {
         let cursor = &mut self.cursors[index];
         while out.len() < max {
-            let Some((base, reader)) = cursor.reader.as_mut() else {
-                if !Self::open_segment(&self.inner, &self.topic, cursor).await? {
+            let Some((base, reader, opened_at)) = cursor.reader.as_mut() else {
+                if !Self::open_segment(&self.inner, &self.topic, &mut self.meta, cursor).await? {
                     return Ok(());
                 }
                 continue;
@@ -140,11 +226,26 @@ impl FsConsumer {
                         out.push(message);
                     }
                 }
+                Ok(None) if cursor.position == *opened_at => {
+                    // Nothing at or after the position: reading it again
+                    // would find the same segment forever.
+                    let (base, opened_at) = (*base, *opened_at);
+                    cursor.reader = None;
+                    let p = PartitionRef::new(&self.topic, &self.meta, cursor.partition);
+                    return Err(Error::Corrupt {
+                        path: self.inner.store.display(&p.segment(base)),
+                        position: 0,
+                        reason: format!(
+                            "the segment holds no record at or after offset {opened_at}"
+                        ),
+                    });
+                }
                 Ok(None) => cursor.reader = None,
                 Err(e) => {
                     let base = *base;
                     cursor.reader = None;
-                    return Err(self.inner.corrupt(&self.topic, cursor.partition, base, e));
+                    let p = PartitionRef::new(&self.topic, &self.meta, cursor.partition);
+                    return Err(self.inner.corrupt(p, base, e));
                 }
             }
         }
@@ -190,9 +291,20 @@ impl RawConsumer for FsConsumer {
                 &positions
             }
         };
-        self.inner
-            .write_group_offsets(&self.group, &self.topic, offsets)
-            .await
+        let version = self
+            .inner
+            .commit_group(
+                &self.group,
+                &self.topic,
+                &self.meta.state.incarnation,
+                offsets,
+                self.group_version.as_ref(),
+            )
+            .await?;
+        if version.is_some() {
+            self.group_version = version;
+        }
+        Ok(())
     }
 
     fn positions(&self) -> BTreeMap<i32, i64> {

@@ -19,11 +19,16 @@
 
 pub mod batch;
 mod consumer;
+mod groups;
 mod layout;
+mod meta;
 mod objects;
 mod producer;
+mod random;
+mod segments;
 mod storage;
 mod store;
+mod versioned;
 
 pub use objects::ObjectStore;
 pub use storage::FsStorage;

@@ -2,6 +2,7 @@
 //! buffer as one immutable segment claimed by create-if-absent.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -11,17 +12,24 @@ use kafi_core::storage::ProducerOptions;
 use kafi_core::{Error, ProduceRecord, RawProducer, Result};
 
 use crate::batch::{encode_segment, rebase_segment};
-use crate::layout::{self, TopicMeta};
+use crate::meta::TopicVersion;
+use crate::random::Backoff;
+use crate::segments::PartitionRef;
 use crate::storage::Inner;
 
-/// Gives up after this many lost races for one segment name; each lost race
-/// means another writer advanced the partition, so this only trips if the
-/// storage keeps refusing writes without a segment appearing.
-const MAX_CLAIM_ATTEMPTS: usize = 10_000;
+/// Gives up after this many lost races in a row that show no progress
+/// (the segment that won is gone and the partition did not advance): the
+/// storage refuses writes. A lost race that shows progress never counts.
+const MAX_STALLED_CLAIMS: u32 = 100;
+
+/// How often a producer checks that its topic still exists (and always on
+/// flush and close).
+const TOPIC_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 pub(crate) struct FsProducer {
     inner: Arc<Inner>,
     topic: String,
+    meta: TopicVersion,
     partitions: i32,
     batch_size: usize,
     buffers: Vec<Vec<ProduceRecord>>,
@@ -30,36 +38,41 @@ pub(crate) struct FsProducer {
     /// Partition for unkeyed records until its batch is written (sticky).
     sticky: i32,
     encoded: Vec<u8>,
+    topic_checked_at: Instant,
 }
 
 impl FsProducer {
     pub(crate) fn new(
         inner: Arc<Inner>,
         topic: &str,
-        partitions: i32,
+        meta: TopicVersion,
         options: ProducerOptions,
     ) -> Self {
-        let partitions = partitions.max(1);
+        let partitions = meta.state.partitions.max(1);
         Self {
             inner,
             topic: topic.to_owned(),
+            meta,
             partitions,
             batch_size: options.batch_size.max(1),
             buffers: (0..partitions).map(|_| Vec::new()).collect(),
             next_offsets: vec![None; partitions as usize],
             sticky: (now_millis() % partitions as i64) as i32,
             encoded: Vec::new(),
+            topic_checked_at: Instant::now(),
         }
     }
 
     fn choose_partition(&self, record: &ProduceRecord) -> Result<i32> {
         match (record.partition, &record.key) {
             (Some(p), _) if p >= 0 => {
-                let meta = TopicMeta {
-                    partitions: self.partitions,
-                    config: Default::default(),
-                };
-                Inner::check_partition(&self.topic, &meta, p)?;
+                if p >= self.partitions {
+                    return Err(Error::PartitionNotFound {
+                        topic: self.topic.clone(),
+                        partition: p,
+                        partitions: self.partitions,
+                    });
+                }
                 Ok(p)
             }
             (_, Some(key)) => Ok(murmur2_partition(key, self.partitions)),
@@ -67,12 +80,26 @@ impl FsProducer {
         }
     }
 
-    async fn high_watermark(&self, partition: i32) -> Result<i64> {
-        Ok(self
-            .inner
-            .partition_watermarks(&self.topic, partition)
-            .await?
-            .1)
+    /// Fails if the topic was deleted since the producer was opened, after
+    /// removing what was written into the deleted topic's directory.
+    async fn check_topic(&mut self) -> Result<()> {
+        match self.inner.refresh_topic(&self.topic, &self.meta).await? {
+            Some(meta) => {
+                self.meta = meta;
+                self.topic_checked_at = Instant::now();
+                Ok(())
+            }
+            None => {
+                self.inner
+                    .remove_incarnation(&self.topic, &self.meta.state.incarnation)
+                    .await;
+                Err(Error::backend(
+                    "cannot write to",
+                    format!("topic {:?}", self.topic),
+                    "the topic was deleted while this producer was writing to it",
+                ))
+            }
+        }
     }
 
     async fn write_partition(&mut self, partition: i32) -> Result<()> {
@@ -80,21 +107,31 @@ impl FsProducer {
         if self.buffers[index].is_empty() {
             return Ok(());
         }
+        if self.topic_checked_at.elapsed() >= TOPIC_CHECK_INTERVAL {
+            self.check_topic().await?;
+        }
+        let p = PartitionRef::new(&self.topic, &self.meta, partition);
         let mut base = match self.next_offsets[index] {
             Some(offset) => offset,
-            None => self.high_watermark(partition).await?,
+            None => {
+                self.inner
+                    .partition_watermarks(&self.topic, &self.meta, partition)
+                    .await?
+                    .1
+            }
         };
         self.encoded.clear();
         let count = {
             let records = &self.buffers[index];
             encode_segment(&mut self.encoded, base, records, now_millis()) - base
         };
-        for _ in 0..MAX_CLAIM_ATTEMPTS {
-            let path = layout::segment(&self.topic, partition, base);
+        let mut backoff = Backoff::new(Duration::from_micros(200), Duration::from_millis(20));
+        let mut stalled = 0;
+        loop {
             if self
                 .inner
                 .store
-                .put_if_absent(&path, Bytes::copy_from_slice(&self.encoded))
+                .put_if_absent(&p.segment(base), Bytes::copy_from_slice(&self.encoded))
                 .await?
             {
                 self.next_offsets[index] = Some(base + count);
@@ -104,18 +141,29 @@ impl FsProducer {
                 }
                 return Ok(());
             }
-            // Another writer took this offset: continue after its segment.
-            base = match self.inner.segment_end(&self.topic, partition, base).await? {
-                Some(end) => end,
-                None => self.high_watermark(partition).await?,
-            };
+            // Another writer took this offset: follow the segments it and
+            // others wrote, by name, to the first free offset.
+            let free = self.inner.chain_end(p, base).await?;
+            if free > base {
+                stalled = 0;
+            } else {
+                stalled += 1;
+                if stalled >= MAX_STALLED_CLAIMS {
+                    return Err(Error::backend(
+                        "cannot write segment",
+                        self.inner.store.display(&p.segment(base)),
+                        format!(
+                            "the storage refused {MAX_STALLED_CLAIMS} writes in a row \
+                             while the partition did not advance"
+                        ),
+                    ));
+                }
+            }
+            base = free;
             rebase_segment(&mut self.encoded, base);
+            // Jitter, so that racing writers stop colliding in lock step.
+            backoff.wait().await;
         }
-        Err(Error::backend(
-            "cannot write segment",
-            format!("{} partition {partition}", self.topic),
-            "too many concurrent writers",
-        ))
     }
 }
 
@@ -147,7 +195,8 @@ impl RawProducer for FsProducer {
         for partition in 0..self.partitions {
             self.write_partition(partition).await?;
         }
-        Ok(())
+        // What was written counts only if the topic still exists.
+        self.check_topic().await
     }
 
     async fn close(mut self: Box<Self>) -> Result<()> {

@@ -5,7 +5,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use kafi_config::{KafiSettings, SharedSettings, StorageConfig, StorageKind};
 use kafi_core::storage::{ConsumerOptions, ProducerOptions};
 use kafi_core::topic::{validate_topic_name, NamePattern};
@@ -16,8 +15,10 @@ use kafi_core::{
 
 use crate::batch::{self, SegmentReader};
 use crate::consumer::FsConsumer;
-use crate::layout::{self, TopicMeta};
+use crate::layout;
+use crate::meta::MAX_PARTITIONS;
 use crate::producer::FsProducer;
+use crate::segments::PartitionRef;
 use crate::store::Store;
 
 /// Kafka emulated on a file system or object store.
@@ -70,128 +71,6 @@ impl FsStorage {
     }
 }
 
-impl Inner {
-    pub(crate) async fn meta(&self, topic: &str) -> Result<TopicMeta> {
-        validate_topic_name(topic)?;
-        let path = layout::topic_meta(topic);
-        let data = self
-            .store
-            .read(&path)
-            .await?
-            .ok_or_else(|| Error::TopicNotFound(topic.to_owned()))?;
-        serde_json::from_slice(&data).map_err(|e| Error::Corrupt {
-            path: self.store.display(&path),
-            position: e.column() as u64,
-            reason: format!("invalid topic metadata: {e}"),
-        })
-    }
-
-    async fn write_meta(&self, topic: &str, meta: &TopicMeta) -> Result<()> {
-        let data = serde_json::to_vec_pretty(meta).expect("topic metadata serializes");
-        self.store
-            .put(&layout::topic_meta(topic), Bytes::from(data))
-            .await
-    }
-
-    pub(crate) fn check_partition(topic: &str, meta: &TopicMeta, partition: i32) -> Result<()> {
-        if partition < 0 || partition >= meta.partitions {
-            return Err(Error::PartitionNotFound {
-                topic: topic.to_owned(),
-                partition,
-                partitions: meta.partitions,
-            });
-        }
-        Ok(())
-    }
-
-    /// Base offsets of a partition's segments, ascending.
-    pub(crate) async fn segments(&self, topic: &str, partition: i32) -> Result<Vec<i64>> {
-        let names = self
-            .store
-            .list(&layout::partition_dir(topic, partition))
-            .await?;
-        let mut bases: Vec<i64> = names
-            .iter()
-            .filter_map(|n| layout::segment_base(n))
-            .collect();
-        bases.sort_unstable();
-        Ok(bases)
-    }
-
-    /// Reads a segment; `None` if it does not exist.
-    pub(crate) async fn read_segment(
-        &self,
-        topic: &str,
-        partition: i32,
-        base: i64,
-    ) -> Result<Option<Bytes>> {
-        self.store
-            .read(&layout::segment(topic, partition, base))
-            .await
-    }
-
-    /// The offset after the last record of the segment at `base`.
-    pub(crate) async fn segment_end(
-        &self,
-        topic: &str,
-        partition: i32,
-        base: i64,
-    ) -> Result<Option<i64>> {
-        let Some(data) = self.read_segment(topic, partition, base).await? else {
-            return Ok(None);
-        };
-        SegmentReader::end_offset(&data, base).map_err(|e| self.corrupt(topic, partition, base, e))
-    }
-
-    pub(crate) fn corrupt(
-        &self,
-        topic: &str,
-        partition: i32,
-        base: i64,
-        e: batch::DecodeError,
-    ) -> Error {
-        Error::Corrupt {
-            path: self.store.display(&layout::segment(topic, partition, base)),
-            position: e.position,
-            reason: e.reason,
-        }
-    }
-
-    pub(crate) async fn low_watermark_file(&self, topic: &str, partition: i32) -> Result<i64> {
-        let path = layout::low_watermark(topic, partition);
-        match self.store.read(&path).await? {
-            None => Ok(0),
-            Some(data) => std::str::from_utf8(&data)
-                .ok()
-                .and_then(|s| s.trim().parse().ok())
-                .ok_or_else(|| Error::Corrupt {
-                    path: self.store.display(&path),
-                    position: 0,
-                    reason: "not an offset".into(),
-                }),
-        }
-    }
-
-    /// `(low, high)` of one partition.
-    pub(crate) async fn partition_watermarks(
-        &self,
-        topic: &str,
-        partition: i32,
-    ) -> Result<(i64, i64)> {
-        let segments = self.segments(topic, partition).await?;
-        let low_file = self.low_watermark_file(topic, partition).await?;
-        let high = match segments.last() {
-            Some(&last) => self
-                .segment_end(topic, partition, last)
-                .await?
-                .unwrap_or(last),
-            None => low_file,
-        };
-        let first = segments.first().copied().unwrap_or(high);
-        Ok((first.max(low_file).min(high), high))
-    }
-}
-
 #[async_trait]
 impl Storage for FsStorage {
     fn kind(&self) -> StorageKind {
@@ -209,28 +88,27 @@ impl Storage for FsStorage {
     async fn list_topics(&self, pattern: Option<&str>, detailed: bool) -> Result<Vec<TopicInfo>> {
         let pattern = NamePattern::new(pattern)?;
         let mut out = Vec::new();
-        for entry in self.inner.store.list("topics").await? {
+        for entry in self.inner.store.list(layout::topics_dir()).await? {
             let name = entry.trim_end_matches('/');
             if validate_topic_name(name).is_err() || !pattern.matches(name) {
                 continue;
             }
-            let meta = match self.inner.meta(name).await {
-                Ok(meta) => meta,
-                // A directory without metadata is a topic being created or deleted.
-                Err(Error::TopicNotFound(_)) => continue,
-                Err(e) => return Err(e),
+            // No metadata yet (being created) or a tombstone: not a topic.
+            let meta = match self.inner.newest_meta(name).await? {
+                Some(meta) if !meta.state.deleted => meta,
+                _ => continue,
             };
             let partitions = if detailed {
-                let mut infos = Vec::with_capacity(meta.partitions as usize);
-                for partition in 0..meta.partitions {
-                    let (low, high) = self.inner.partition_watermarks(name, partition).await?;
+                let mut infos = Vec::with_capacity(meta.state.partitions as usize);
+                for partition in 0..meta.state.partitions {
+                    let (low, high) = self
+                        .inner
+                        .partition_watermarks(name, &meta, partition)
+                        .await?;
+                    let p = PartitionRef::new(name, &meta, partition);
                     let mut size = 0;
-                    for base in self.inner.segments(name, partition).await? {
-                        size += self
-                            .inner
-                            .store
-                            .size(&layout::segment(name, partition, base))
-                            .await?;
+                    for base in self.inner.segments(p).await? {
+                        size += self.inner.store.size(&p.segment(base)).await?;
                     }
                     infos.push(PartitionInfo {
                         partition,
@@ -252,74 +130,63 @@ impl Storage for FsStorage {
     }
 
     async fn topic_exists(&self, topic: &str) -> Result<bool> {
-        validate_topic_name(topic)?;
-        self.inner.store.exists(&layout::topic_meta(topic)).await
+        match self.inner.topic(topic).await {
+            Ok(_) => Ok(true),
+            Err(Error::TopicNotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     async fn create_topic(&self, topic: &str, spec: &TopicSpec) -> Result<()> {
         validate_topic_name(topic)?;
-        if spec.partitions < 1 {
-            return Err(Error::InvalidArgument(format!(
-                "a topic needs at least 1 partition, got {}",
-                spec.partitions
-            )));
-        }
-        let meta = TopicMeta {
-            partitions: spec.partitions,
-            config: spec.config.clone(),
-        };
-        let data =
-            Bytes::from(serde_json::to_vec_pretty(&meta).expect("topic metadata serializes"));
-        if !self
-            .inner
-            .store
-            .put_if_absent(&layout::topic_meta(topic), data)
-            .await?
-        {
-            return Err(Error::TopicExists(topic.to_owned()));
-        }
-        Ok(())
+        check_partition_count(spec.partitions)?;
+        self.inner
+            .create_topic_meta(topic, spec.partitions, &spec.config)
+            .await
     }
 
     async fn delete_topic(&self, topic: &str) -> Result<()> {
-        if !self.topic_exists(topic).await? {
-            return Err(Error::TopicNotFound(topic.to_owned()));
-        }
-        // Metadata first, so the topic disappears before its data does.
-        self.inner.store.delete(&layout::topic_meta(topic)).await?;
-        self.inner.store.delete_all(&layout::topic_dir(topic)).await
+        self.inner.delete_topic_meta(topic).await
     }
 
     async fn partition_count(&self, topic: &str) -> Result<i32> {
-        Ok(self.inner.meta(topic).await?.partitions)
+        Ok(self.inner.topic(topic).await?.state.partitions)
     }
 
     async fn set_partition_count(&self, topic: &str, count: i32) -> Result<()> {
-        let mut meta = self.inner.meta(topic).await?;
-        if count <= meta.partitions {
-            return Err(Error::InvalidArgument(format!(
-                "topic {topic:?} has {} partition(s); the count can only be increased, not set to {count}",
-                meta.partitions
-            )));
-        }
-        meta.partitions = count;
-        self.inner.write_meta(topic, &meta).await
+        self.inner
+            .update_topic(topic, |meta| {
+                if count <= meta.partitions {
+                    return Err(Error::InvalidArgument(format!(
+                        "topic {topic:?} has {} partition(s); the count can only be increased, not set to {count}",
+                        meta.partitions
+                    )));
+                }
+                check_partition_count(count)?;
+                let mut next = meta.clone();
+                next.partitions = count;
+                Ok(Some(next))
+            })
+            .await
+            .map(|_| ())
     }
 
     async fn watermarks(&self, topic: &str) -> Result<BTreeMap<i32, (i64, i64)>> {
-        let meta = self.inner.meta(topic).await?;
+        let meta = self.inner.topic(topic).await?;
         let mut out = BTreeMap::new();
-        for partition in 0..meta.partitions {
+        for partition in 0..meta.state.partitions {
             out.insert(
                 partition,
-                self.inner.partition_watermarks(topic, partition).await?,
+                self.inner
+                    .partition_watermarks(topic, &meta, partition)
+                    .await?,
             );
         }
         Ok(out)
     }
 
     async fn topic_config(&self, topic: &str) -> Result<BTreeMap<String, String>> {
-        Ok(self.inner.meta(topic).await?.config)
+        Ok(self.inner.topic(topic).await?.state.config)
     }
 
     async fn alter_topic_config(
@@ -327,10 +194,15 @@ impl Storage for FsStorage {
         topic: &str,
         entries: &BTreeMap<String, String>,
     ) -> Result<()> {
-        let mut meta = self.inner.meta(topic).await?;
-        meta.config
-            .extend(entries.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.inner.write_meta(topic, &meta).await
+        self.inner
+            .update_topic(topic, |meta| {
+                let mut next = meta.clone();
+                next.config
+                    .extend(entries.iter().map(|(k, v)| (k.clone(), v.clone())));
+                Ok((next != *meta).then_some(next))
+            })
+            .await
+            .map(|_| ())
     }
 
     async fn delete_records(
@@ -338,11 +210,14 @@ impl Storage for FsStorage {
         topic: &str,
         offsets: &BTreeMap<i32, i64>,
     ) -> Result<BTreeMap<i32, i64>> {
-        let meta = self.inner.meta(topic).await?;
-        let mut out = BTreeMap::new();
+        let meta = self.inner.topic(topic).await?;
+        let mut targets = BTreeMap::new();
         for (&partition, &offset) in offsets {
-            Inner::check_partition(topic, &meta, partition)?;
-            let (low, high) = self.inner.partition_watermarks(topic, partition).await?;
+            Inner::check_partition(topic, &meta.state, partition)?;
+            let (low, high) = self
+                .inner
+                .partition_watermarks(topic, &meta, partition)
+                .await?;
             let target = if offset == -1 { high } else { offset };
             if target < 0 || target > high {
                 return Err(Error::InvalidArgument(format!(
@@ -350,27 +225,38 @@ impl Storage for FsStorage {
                      the partition holds offsets {low}..{high}"
                 )));
             }
-            if target > low {
-                self.inner
-                    .store
-                    .put(
-                        &layout::low_watermark(topic, partition),
-                        Bytes::from(target.to_string()),
-                    )
-                    .await?;
-                // Drop whole segments below the new low watermark, but keep the
-                // last one: it records the high watermark.
-                let segments = self.inner.segments(topic, partition).await?;
-                for pair in segments.windows(2) {
-                    if pair[1] <= target {
-                        self.inner
-                            .store
-                            .delete(&layout::segment(topic, partition, pair[0]))
-                            .await?;
-                    }
+            targets.insert(partition, target);
+        }
+        // The low watermarks only rise; raising them is the commit point,
+        // deleting the segments below them is clean-up.
+        let incarnation = meta.state.incarnation.clone();
+        let updated = self
+            .inner
+            .update_topic(topic, |current| {
+                if current.incarnation != incarnation {
+                    return Err(Error::TopicNotFound(topic.to_owned()));
+                }
+                let mut next = current.clone();
+                for (&partition, &target) in &targets {
+                    let low = next.low_watermarks.entry(partition).or_insert(0);
+                    *low = (*low).max(target);
+                }
+                Ok((next != *current).then_some(next))
+            })
+            .await?;
+        let mut out = BTreeMap::new();
+        for &partition in targets.keys() {
+            let low = updated.state.low_watermark(partition);
+            // Drop whole segments below the low watermark, but keep the last
+            // one: it records the high watermark.
+            let p = PartitionRef::new(topic, &updated, partition);
+            let segments = self.inner.segments(p).await?;
+            for pair in segments.windows(2) {
+                if pair[1] <= low {
+                    self.inner.store.delete(&p.segment(pair[0])).await?;
                 }
             }
-            out.insert(partition, target.max(low));
+            out.insert(partition, low);
         }
         Ok(out)
     }
@@ -380,27 +266,28 @@ impl Storage for FsStorage {
         topic: &str,
         times: &BTreeMap<i32, i64>,
     ) -> Result<BTreeMap<i32, Option<i64>>> {
-        let meta = self.inner.meta(topic).await?;
+        let meta = self.inner.topic(topic).await?;
         let topic_arc: Arc<str> = Arc::from(topic);
         let mut out = BTreeMap::new();
         for (&partition, &millis) in times {
-            Inner::check_partition(topic, &meta, partition)?;
-            let (low, _) = self.inner.partition_watermarks(topic, partition).await?;
+            Inner::check_partition(topic, &meta.state, partition)?;
+            let (low, _) = self
+                .inner
+                .partition_watermarks(topic, &meta, partition)
+                .await?;
+            let p = PartitionRef::new(topic, &meta, partition);
             let mut found = None;
-            'segments: for base in self.inner.segments(topic, partition).await? {
-                let Some(data) = self.inner.read_segment(topic, partition, base).await? else {
+            'segments: for base in self.inner.segments(p).await? {
+                let Some(data) = self.inner.read_segment(p, base).await? else {
                     continue;
                 };
-                let headers = batch::headers(&data, base)
-                    .map_err(|e| self.inner.corrupt(topic, partition, base, e))?;
+                let headers =
+                    batch::headers(&data, base).map_err(|e| self.inner.corrupt(p, base, e))?;
                 if headers.iter().all(|h| h.max_timestamp < millis) {
                     continue;
                 }
                 let mut reader = SegmentReader::new(data, topic_arc.clone(), partition, base);
-                while let Some(m) = reader
-                    .next()
-                    .map_err(|e| self.inner.corrupt(topic, partition, base, e))?
-                {
+                while let Some(m) = reader.next().map_err(|e| self.inner.corrupt(p, base, e))? {
                     if m.offset >= low && m.timestamp.millis >= millis {
                         found = Some(m.offset);
                         break 'segments;
@@ -416,7 +303,7 @@ impl Storage for FsStorage {
         let names = self.inner.store.list(layout::groups_dir()).await?;
         Ok(names
             .iter()
-            .filter_map(|n| kafi_core::topic::decode_name(n))
+            .filter_map(|n| kafi_core::topic::decode_name(n.trim_end_matches('/')))
             .collect())
     }
 
@@ -457,12 +344,24 @@ impl Storage for FsStorage {
                 .list(&layout::group_dir(group))
                 .await?
                 .iter()
-                .filter_map(|n| n.strip_suffix(".json").map(str::to_owned))
+                .map(|n| n.trim_end_matches('/'))
+                .filter(|n| validate_topic_name(n).is_ok())
+                .map(str::to_owned)
                 .collect(),
         };
         let mut out = BTreeMap::new();
         for t in topics {
-            let offsets = self.inner.read_group_offsets(group, &t).await?;
+            // Commits to a deleted topic, or to an earlier topic of the same
+            // name, do not count.
+            let meta = match self.inner.topic(&t).await {
+                Ok(meta) => meta,
+                Err(Error::TopicNotFound(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            let (_, offsets) = self
+                .inner
+                .group_offsets(group, &t, &meta.state.incarnation)
+                .await?;
             if !offsets.is_empty() {
                 out.insert(t, offsets);
             }
@@ -476,11 +375,14 @@ impl Storage for FsStorage {
         topic: &str,
         offsets: &BTreeMap<i32, i64>,
     ) -> Result<()> {
-        let meta = self.inner.meta(topic).await?;
+        let meta = self.inner.topic(topic).await?;
         for &partition in offsets.keys() {
-            Inner::check_partition(topic, &meta, partition)?;
+            Inner::check_partition(topic, &meta.state, partition)?;
         }
-        self.inner.write_group_offsets(group, topic, offsets).await
+        self.inner
+            .commit_group(group, topic, &meta.state.incarnation, offsets, None)
+            .await
+            .map(|_| ())
     }
 
     async fn producer(
@@ -488,11 +390,11 @@ impl Storage for FsStorage {
         topic: &str,
         options: ProducerOptions,
     ) -> Result<Box<dyn RawProducer>> {
-        let meta = self.inner.meta(topic).await?;
+        let meta = self.inner.topic(topic).await?;
         Ok(Box::new(FsProducer::new(
             self.inner.clone(),
             topic,
-            meta.partitions,
+            meta,
             options,
         )))
     }
@@ -508,35 +410,17 @@ impl Storage for FsStorage {
     }
 }
 
-impl Inner {
-    pub(crate) async fn read_group_offsets(
-        &self,
-        group: &str,
-        topic: &str,
-    ) -> Result<BTreeMap<i32, i64>> {
-        let path = layout::group_offsets(group, topic);
-        match self.store.read(&path).await? {
-            None => Ok(BTreeMap::new()),
-            Some(data) => serde_json::from_slice(&data).map_err(|e| Error::Corrupt {
-                path: self.store.display(&path),
-                position: e.column() as u64,
-                reason: format!("invalid committed offsets: {e}"),
-            }),
-        }
+/// Checks a partition count given by a user.
+fn check_partition_count(count: i32) -> Result<()> {
+    if count < 1 {
+        return Err(Error::InvalidArgument(format!(
+            "a topic needs at least 1 partition, got {count}"
+        )));
     }
-
-    /// Merges `offsets` into the group's committed offsets for `topic`.
-    pub(crate) async fn write_group_offsets(
-        &self,
-        group: &str,
-        topic: &str,
-        offsets: &BTreeMap<i32, i64>,
-    ) -> Result<()> {
-        let mut all = self.read_group_offsets(group, topic).await?;
-        all.extend(offsets.iter().map(|(p, o)| (*p, *o)));
-        let data = serde_json::to_vec(&all).expect("offsets serialize");
-        self.store
-            .put(&layout::group_offsets(group, topic), Bytes::from(data))
-            .await
+    if count > MAX_PARTITIONS {
+        return Err(Error::InvalidArgument(format!(
+            "a topic can have at most {MAX_PARTITIONS} partitions, got {count}"
+        )));
     }
+    Ok(())
 }

@@ -113,8 +113,30 @@ fn offsets_of(messages: &[RawMessage]) -> Vec<i64> {
     messages.iter().map(|m| m.offset).collect()
 }
 
+/// The newest metadata version file of a topic.
+fn newest_meta_file(root: &Path, topic: &str) -> PathBuf {
+    let dir = root.join("topics").join(topic).join("meta");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files.pop().expect("a metadata version")
+}
+
+fn newest_meta(root: &Path, topic: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(newest_meta_file(root, topic)).unwrap()).unwrap()
+}
+
+/// The directory of the topic's segments (its current incarnation).
+fn incarnation_dir(root: &Path, topic: &str) -> PathBuf {
+    let meta = newest_meta(root, topic);
+    let incarnation = meta["incarnation"].as_str().expect("an incarnation");
+    root.join("topics").join(topic).join(incarnation)
+}
+
 fn partition_dir(root: &Path, topic: &str, partition: i32) -> PathBuf {
-    root.join("topics").join(topic).join(partition.to_string())
+    incarnation_dir(root, topic).join(partition.to_string())
 }
 
 fn segment_path(root: &Path, topic: &str, partition: i32, base: i64) -> PathBuf {
@@ -499,7 +521,7 @@ async fn every_byte_flip_is_detected_or_harmless() {
 async fn corrupt_topic_json_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let storage = three_segments(dir.path(), "meta").await;
-    let meta = dir.path().join("topics/meta/topic.json");
+    let meta = newest_meta_file(dir.path(), "meta");
     std::fs::write(&meta, b"{\"partitions\": oops").unwrap();
     for err in [
         storage.partition_count("meta").await.unwrap_err(),
@@ -525,8 +547,10 @@ async fn garbage_group_offsets_file_is_a_clear_error() {
         .commit_offsets("mygroup", "grp", &BTreeMap::from([(0, 5)]))
         .await
         .unwrap();
-    let file = dir.path().join("groups/gmygroup/grp.json");
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"0\":5}");
+    let group_dir = dir.path().join("groups/gmygroup/grp");
+    let file = group_dir.join("00000000000000000001.json");
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(state["offsets"], serde_json::json!({"0": 5}));
     std::fs::write(&file, [0xde, 0xad, 0xbe, 0xef]).unwrap();
     let err = storage
         .consumer("grp", earliest("mygroup"))
@@ -826,10 +850,7 @@ async fn delete_records_raises_the_low_watermark() {
         .unwrap();
     assert_eq!(low, BTreeMap::from([(0, 15)]));
     assert_eq!(storage.watermarks("del").await.unwrap()[&0], (15, 30));
-    assert_eq!(
-        std::fs::read_to_string(partition_dir(dir.path(), "del", 0).join("low-watermark")).unwrap(),
-        "15"
-    );
+    assert_eq!(newest_meta(dir.path(), "del")["low_watermarks"]["0"], 15);
     // Whole segments below it are gone, the one holding 15 stays.
     assert!(!segment_path(dir.path(), "del", 0, 0).exists());
     assert!(segment_path(dir.path(), "del", 0, 10).exists());
@@ -930,10 +951,7 @@ async fn partition_count_only_increases() {
     assert_eq!(storage.partition_count("parts").await.unwrap(), 3);
     storage.set_partition_count("parts", 5).await.unwrap();
     assert_eq!(storage.partition_count("parts").await.unwrap(), 5);
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("topics/parts/topic.json")).unwrap())
-            .unwrap();
-    assert_eq!(meta["partitions"], 5);
+    assert_eq!(newest_meta(dir.path(), "parts")["partitions"], 5);
     assert_eq!(storage.watermarks("parts").await.unwrap().len(), 5);
     // The new partition takes messages.
     let mut p = storage
@@ -1004,7 +1022,9 @@ async fn consumer_groups_commit_list_describe_delete() {
     c.close().await.unwrap();
 
     // The encoded group directory stays inside groups/.
-    let file = dir.path().join("groups/gteam%2F%2E%2E%2Fa%20b/gt.json");
+    let file = dir
+        .path()
+        .join("groups/gteam%2F%2E%2E%2Fa%20b/gt/00000000000000000001.json");
     assert!(file.exists(), "{}", file.display());
     assert_eq!(
         storage.committed_offsets(group, None).await.unwrap(),

@@ -569,7 +569,12 @@ fn exists_rm_and_partitions() {
     env.ok(&["rm", "local:local", "topic_json"]);
     env.run(&["exists", "local:local", "topic_json"]).code(1);
     assert_eq!(env.ok(&["ls", "local:local", "--json"]).json(), json!([]));
-    assert!(!env.path("data/topics/topic_json").exists());
+    // Only the metadata (ending in the deletion's tombstone) remains.
+    let left: Vec<_> = std::fs::read_dir(env.path("data/topics/topic_json"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["meta"]);
     env.run(&["rm", "local:local", "topic_json"])
         .error(3, &["\"topic_json\"", "does not exist"]);
     env.run(&["rm", "local:local", "zz*"]).error(2, &["zz*"]);
@@ -1178,7 +1183,14 @@ fn bad_numbers_are_clap_usage_errors() {
 }
 
 fn segment(env: &TestEnv, topic: &str) -> std::path::PathBuf {
-    env.path(&format!("data/topics/{topic}/0/00000000000000000000.seg"))
+    // Segments live in the topic's incarnation directory, beside `meta/`.
+    let topic_dir = env.path(&format!("data/topics/{topic}"));
+    let incarnation = std::fs::read_dir(&topic_dir)
+        .expect("the topic directory")
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().is_some_and(|n| n != "meta"))
+        .expect("an incarnation directory");
+    incarnation.join("0/00000000000000000000.seg")
 }
 
 #[test]
