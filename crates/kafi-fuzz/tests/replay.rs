@@ -66,6 +66,10 @@ macro_rules! regressions {
 }
 
 regressions! {
+    /// A fetched batch claiming 2^31 records made decode_records reserve 171 GB.
+    record_batch_huge_record_count: "record_batch" / "huge-record-count-reserve";
+    /// A record whose offset delta put it at offset 85 of a batch of 100..102.
+    record_batch_offset_delta_outside_batch: "record_batch" / "offset-delta-outside-batch";
 }
 
 #[test]
