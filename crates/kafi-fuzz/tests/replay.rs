@@ -70,6 +70,8 @@ regressions! {
     record_batch_huge_record_count: "record_batch" / "huge-record-count-reserve";
     /// A record whose offset delta put it at offset 85 of a batch of 100..102.
     record_batch_offset_delta_outside_batch: "record_batch" / "offset-delta-outside-batch";
+    /// A protobuf `float` decoded as -0.007835148833692074 but printed as -0.007835149.
+    protobuf_float_widened_to_f64: "protobuf" / "float-widened-to-f64";
 }
 
 #[test]
