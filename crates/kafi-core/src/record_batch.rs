@@ -350,7 +350,9 @@ pub fn parse_header(data: &[u8], pos: usize) -> Result<BatchHeader, DecodeError>
     // Offsets are never negative, and every record's offset must be representable.
     if base_offset < 0
         || last_offset_delta < 0
-        || base_offset.checked_add(i64::from(last_offset_delta) + 1).is_none()
+        || base_offset
+            .checked_add(i64::from(last_offset_delta) + 1)
+            .is_none()
     {
         return Err(err(format!(
             "invalid batch offsets: base offset {base_offset}, last offset delta {last_offset_delta}"

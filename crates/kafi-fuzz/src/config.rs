@@ -1,7 +1,8 @@
 //! The storage configuration loader (`kafi_config`): YAML text with
 //! `${VAR}` substitution, from a string and from a file.
 //!
-//! Input: one byte choosing the storage kind, then the YAML bytes.
+//! Input: one byte choosing the storage kind (low bits) and whether to
+//! load the text from a file too (bit 7), then the YAML bytes.
 
 use std::path::Path;
 
@@ -39,11 +40,25 @@ pub fn config(data: &[u8]) {
     let Some((&selector, yaml)) = data.split_first() else {
         return;
     };
-    let kind = KINDS[usize::from(selector) % KINDS.len()];
-    HOME.with(|home| check(kind, yaml, home.path()));
+    let kind = KINDS[usize::from(selector & 0x7f) % KINDS.len()];
+    if selector & 0x80 != 0 {
+        HOME.with(|home| check(kind, yaml, Some(home.path())));
+    } else {
+        check(kind, yaml, None);
+    }
 }
 
-fn check(kind: StorageKind, yaml: &[u8], home: &Path) {
+fn check(kind: StorageKind, yaml: &[u8], home: Option<&Path>) {
+    let Some(home) = home else {
+        if let Ok(text) = std::str::from_utf8(yaml) {
+            if let Ok(config) =
+                StorageConfig::from_yaml_str_with_env(kind, "fuzz", text, None, &env)
+            {
+                check_loaded(kind, &config);
+            }
+        }
+        return;
+    };
     std::fs::write(home.join("fuzz.yaml"), yaml).expect("writing the configuration file");
     let from_file = StorageConfig::load_from_with_env(kind, "fuzz", home, &env);
     let Ok(text) = std::str::from_utf8(yaml) else {
@@ -66,6 +81,10 @@ fn check(kind: StorageKind, yaml: &[u8], home: &Path) {
         }
         (a, b) => panic!("string and file loading disagree: {a:?} vs {b:?}"),
     };
+    check_loaded(kind, &config);
+}
+
+fn check_loaded(kind: StorageKind, config: &StorageConfig) {
     assert_eq!(config.kind, kind);
     let _ = format!("{config:?}");
 

@@ -39,7 +39,10 @@ pub fn envelope(data: &[u8]) {
         let from_tree = codec
             .record_from_json(tree)
             .expect("record_from_json rejects an accepted envelope");
-        assert_eq!(from_tree, record, "record_from_json and parse_envelope differ");
+        assert_eq!(
+            from_tree, record,
+            "record_from_json and parse_envelope differ"
+        );
     }
 
     // Printing the record as a message and parsing the line again gives it back.

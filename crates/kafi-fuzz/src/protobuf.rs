@@ -14,9 +14,7 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use kafi_core::{RawMessage, Timestamp};
-use kafi_serde::{
-    Codec, Data, Error, KeyValueTypes, Schema, SchemaLookup, SerdeType, SideSchema,
-};
+use kafi_serde::{Codec, Data, Error, KeyValueTypes, Schema, SchemaLookup, SerdeType, SideSchema};
 
 /// A schema with nested messages, every scalar kind, maps, oneofs,
 /// well-known types and recursion, so indexes can reach many messages.
@@ -60,7 +58,10 @@ struct MemoryRegistry(Mutex<HashMap<i32, Schema>>);
 impl SchemaLookup for MemoryRegistry {
     async fn schema_by_id(&self, id: i32) -> kafi_serde::Result<Schema> {
         let schemas = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        schemas.get(&id).cloned().ok_or(Error::SchemaNotFound { id })
+        schemas
+            .get(&id)
+            .cloned()
+            .ok_or(Error::SchemaNotFound { id })
     }
 
     async fn register(&self, _subject: &str, schema: &Schema) -> kafi_serde::Result<i32> {
@@ -130,7 +131,10 @@ fn check(codec: &Codec, data: &[u8]) {
     let (decoded, ()) = match (decoded, written) {
         (Ok(d), Ok(w)) => (d, w),
         (Err(_), Err(_)) => {
-            assert!(line.is_empty(), "a failed write leaves the buffer as it was");
+            assert!(
+                line.is_empty(),
+                "a failed write leaves the buffer as it was"
+            );
             return;
         }
         (d, w) => panic!("decode and write_json_line disagree: {d:?} vs {w:?}"),
@@ -150,7 +154,11 @@ fn check(codec: &Codec, data: &[u8]) {
             let again = codec
                 .decode(&message(bytes))
                 .expect("an encoded value decodes");
-            assert_eq!(again.value, Some(Data::Json(value)), "protobuf JSON round trip");
+            assert_eq!(
+                again.value,
+                Some(Data::Json(value)),
+                "protobuf JSON round trip"
+            );
         }
     }
 }

@@ -8,9 +8,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use kafi_core::record_batch::{
-    self, BatchHeader, BatchReader, BATCH_HEADER_LEN, CRC_START,
-};
+use kafi_core::record_batch::{self, BatchHeader, BatchReader, BATCH_HEADER_LEN, CRC_START};
 use kafi_core::{ProduceRecord, RawMessage, TimestampType};
 
 const TOPIC: &str = "fuzz";
@@ -91,7 +89,10 @@ fn read_all(data: &Bytes, chain: Option<i64>) -> Result<Vec<RawMessage>, String>
     // Each record takes at least one byte: more messages than bytes is a loop.
     while let Some(m) = reader.next().map_err(|e| e.to_string())? {
         out.push(m);
-        assert!(out.len() <= data.len(), "the reader yields more records than bytes");
+        assert!(
+            out.len() <= data.len(),
+            "the reader yields more records than bytes"
+        );
     }
     Ok(out)
 }
@@ -102,7 +103,11 @@ fn check_end_offset(data: &[u8], base: i64) {
     match record_batch::headers(data, Some(base)) {
         Ok(headers) => {
             let expected = headers.last().map(BatchHeader::next_offset);
-            assert_eq!(end.ok(), Some(expected), "end_offset disagrees with headers");
+            assert_eq!(
+                end.ok(),
+                Some(expected),
+                "end_offset disagrees with headers"
+            );
             assert_eq!(expected.is_none(), data.is_empty());
         }
         Err(_) => assert!(end.is_err(), "end_offset accepted what headers rejects"),
@@ -114,7 +119,11 @@ fn check_end_offset(data: &[u8], base: i64) {
 /// timestamp type.
 fn check_offsets(messages: &[RawMessage], headers: &[BatchHeader], chained: bool) {
     let total: i64 = headers.iter().map(|h| i64::from(h.record_count)).sum();
-    assert_eq!(messages.len() as i64, total, "record count differs from the headers'");
+    assert_eq!(
+        messages.len() as i64,
+        total,
+        "record count differs from the headers'"
+    );
     let mut rest = messages;
     let mut previous = None;
     for header in headers {
@@ -215,7 +224,10 @@ fn check_reencode(messages: &[RawMessage], base: i64) {
     assert_eq!(back.len(), messages.len());
     for (i, (b, m)) in back.iter().zip(messages).enumerate() {
         assert_eq!(b.offset, base + i as i64);
-        assert_eq!((&b.key, &b.value, &b.headers), (&m.key, &m.value, &m.headers));
+        assert_eq!(
+            (&b.key, &b.value, &b.headers),
+            (&m.key, &m.value, &m.headers)
+        );
         assert_eq!(b.timestamp, m.timestamp);
     }
 }
@@ -231,7 +243,11 @@ fn check_rebase(data: &Bytes, base: i64, chained: bool, messages: &[RawMessage])
     let back = read_all(&Bytes::from(moved), Some(new_base)).expect("a rebased segment decodes");
     assert_eq!(back.len(), messages.len());
     for (b, m) in back.iter().zip(messages) {
-        assert_eq!(b.offset - new_base, m.offset - base, "rebase moved offsets unevenly");
+        assert_eq!(
+            b.offset - new_base,
+            m.offset - base,
+            "rebase moved offsets unevenly"
+        );
         assert_eq!((&b.key, &b.value), (&m.key, &m.value));
     }
 }

@@ -36,7 +36,10 @@ fn message_indexes(data: &[u8]) {
         return;
     };
     assert!(!indexes.is_empty(), "an accepted index list is never empty");
-    assert!(rest.len() < data.len(), "an index list takes at least one byte");
+    assert!(
+        rest.len() < data.len(),
+        "an index list takes at least one byte"
+    );
     assert_eq!(rest, &data[data.len() - rest.len()..], "rest is the tail");
     // Encoding what was read and reading it back gives the same list and
     // keeps the payload after it.
@@ -48,5 +51,8 @@ fn message_indexes(data: &[u8]) {
     assert_eq!(back, indexes, "message-index round trip");
     assert_eq!(back_rest, rest);
     // The canonical encoding is never longer than what was read.
-    assert!(written <= data.len() - rest.len(), "re-encoding grew the list");
+    assert!(
+        written <= data.len() - rest.len(),
+        "re-encoding grew the list"
+    );
 }
