@@ -30,6 +30,11 @@ pub(crate) struct FuzzArgs {
     /// List the targets and exit.
     #[arg(long)]
     list: bool,
+    /// Keep fuzzing after a crash, timeout or out-of-memory (libFuzzer's
+    /// fork mode with one job): every failing input is saved, and the run
+    /// lasts the whole time.
+    #[arg(long)]
+    keep_going: bool,
     /// Further libFuzzer options, e.g. `-- -max_len=65536`.
     #[arg(last = true)]
     libfuzzer_args: Vec<String>,
@@ -77,6 +82,16 @@ pub(crate) fn run(args: &FuzzArgs) -> Result<bool> {
         // A single input running this long is a hang.
         .arg("-timeout=10")
         .arg("-print_final_stats=1")
+        .args(if args.keep_going {
+            &[
+                "-fork=1",
+                "-ignore_crashes=1",
+                "-ignore_timeouts=1",
+                "-ignore_ooms=1",
+            ][..]
+        } else {
+            &[][..]
+        })
         .args(&args.libfuzzer_args)
         .stderr(Stdio::piped());
     eprintln!(
@@ -97,13 +112,27 @@ pub(crate) fn run(args: &FuzzArgs) -> Result<bool> {
     }
     let ok = child.wait().context("waiting for cargo fuzz")?.success();
     let corpus_size = std::fs::read_dir(&corpus).map_or(0, Iterator::count);
+    let found = std::fs::read_dir(&artifacts).map_or(0, Iterator::count);
     println!(
         "fuzz {target}: {} executions in {}s ({} exec/s), corpus {corpus_size} inputs, {} [{:.0}s]",
         stats.executions.as_deref().unwrap_or("?"),
         args.seconds,
-        stats.exec_per_sec.as_deref().unwrap_or("?"),
+        // Over the whole run (fork mode reports each job's rate).
+        stats
+            .executions
+            .as_deref()
+            .and_then(|n| n.parse::<u64>().ok())
+            .map_or_else(
+                || stats.exec_per_sec.clone().unwrap_or_else(|| "?".into()),
+                |n| (n / args.seconds.max(1)).to_string()
+            ),
         match (&stats.artifact, ok) {
-            (_, true) => "nothing found".to_owned(),
+            (_, true) if stats.failures == 0 => "nothing found".to_owned(),
+            (_, true) => format!(
+                "{} failure(s), {found} input(s) saved in {}",
+                stats.failures,
+                artifacts.display()
+            ),
             (Some(file), false) => format!("FOUND A FAILURE: {file}"),
             (None, false) => "FAILED (see the output above)".to_owned(),
         },
@@ -117,6 +146,8 @@ struct Stats {
     executions: Option<String>,
     exec_per_sec: Option<String>,
     artifact: Option<String>,
+    /// Crashes, timeouts and out-of-memory runs seen in fork mode.
+    failures: u64,
 }
 
 impl Stats {
@@ -128,6 +159,23 @@ impl Stats {
             self.exec_per_sec = Some(v);
         } else if let Some((_, file)) = line.split_once("Test unit written to ") {
             self.artifact = Some(file.trim().to_owned());
+        } else if let Some(fork) = line.strip_prefix('#').filter(|l| l.contains(": cov: ")) {
+            // Fork mode: `#N: cov: .. exec/s: E oom/timeout/crash: a/b/c time: ..`.
+            let mut words = fork.split_whitespace();
+            self.executions = words.next().map(|n| n.trim_end_matches(':').to_owned());
+            let fields: Vec<&str> = fork.split_whitespace().collect();
+            for pair in fields.windows(2) {
+                match pair[0] {
+                    "exec/s:" => self.exec_per_sec = Some(pair[1].to_owned()),
+                    "oom/timeout/crash:" => {
+                        self.failures = pair[1]
+                            .split('/')
+                            .filter_map(|n| n.parse::<u64>().ok())
+                            .sum();
+                    }
+                    _ => {}
+                }
+            }
         }
     }
 }
