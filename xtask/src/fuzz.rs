@@ -66,6 +66,10 @@ pub(crate) fn run(args: &FuzzArgs) -> Result<bool> {
     for dir in [&corpus, &artifacts] {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    // libFuzzer's fork mode keeps its jobs' files in $TMPDIR: keep them
+    // with the rest of the run, away from /tmp cleaners.
+    let tmp = work.join("tmp");
+    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let seeds = root.join("fuzz/seeds").join(target);
     let mut command = cargo();
     command
@@ -93,6 +97,7 @@ pub(crate) fn run(args: &FuzzArgs) -> Result<bool> {
             &[][..]
         })
         .args(&args.libfuzzer_args)
+        .env("TMPDIR", &tmp)
         .stderr(Stdio::piped());
     eprintln!(
         "==> fuzz {target} for {}s (corpus {}, seeds {})",
