@@ -71,7 +71,10 @@ fn record_offsets_out_of_order_are_an_error() {
     buf[at] = 0; // the second record repeats offset 100
     reseal(&mut buf);
     let err = read(buf.clone(), 100).unwrap_err();
-    assert!(err.contains("record offset 100 does not follow 100"), "{err}");
+    assert!(
+        err.contains("record offset 100 does not follow 100"),
+        "{err}"
+    );
     // The fetch path of the cluster storage checks the same.
     let data = Bytes::from(buf);
     let header = parse_header(&data, 0).unwrap();
