@@ -6,6 +6,7 @@
 //! cargo xtask bench schemas [-n N]      # avro/protobuf/jsonschema, vs Python Kafi
 //! cargo xtask bench-cluster [-n N]        # kafi vs confluent-kafka on tansu
 //! cargo xtask services                  # the services tests can use and their env vars
+//! cargo xtask fuzz TARGET --seconds N   # one cargo-fuzz target (cargo xtask fuzz --list)
 //! ```
 //!
 //! CI runs `bash .ci/run`, which is `cargo xtask test`.
@@ -13,6 +14,7 @@
 mod bench;
 mod bench_cluster;
 mod bench_schemas;
+mod fuzz;
 mod services;
 
 use std::process::{Command, ExitCode};
@@ -45,6 +47,8 @@ enum Task {
     BenchCluster(bench_cluster::BenchClusterArgs),
     /// List the services `test` can start and the environment variables they export.
     Services,
+    /// Run one fuzz target of fuzz/ with cargo-fuzz (installed on first use).
+    Fuzz(fuzz::FuzzArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         }
         Task::Bench(args) => bench::run(&args).map(|()| true),
         Task::BenchCluster(args) => bench_cluster::run(&args).map(|()| true),
+        Task::Fuzz(args) => fuzz::run(&args),
         Task::Services => {
             services_list();
             Ok(true)

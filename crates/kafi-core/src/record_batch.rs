@@ -43,6 +43,9 @@ pub const ATTR_CODEC: i16 = 0x07;
 pub const ATTR_LOG_APPEND_TIME: i16 = 0x08;
 /// Attribute bit of control batches (transaction markers).
 pub const ATTR_CONTROL: i16 = 0x20;
+/// The smallest encoded record: a one-byte length, attributes, timestamp
+/// and offset deltas, null key and value, no headers.
+const MIN_RECORD_LEN: usize = 7;
 
 /// A problem found while decoding; the caller adds where the bytes came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,6 +347,17 @@ pub fn parse_header(data: &[u8], pos: usize) -> Result<BatchHeader, DecodeError>
     let _crc = h.get_u32();
     let attributes = h.get_i16();
     let last_offset_delta = h.get_i32();
+    // Offsets are never negative, and every record's offset must be representable.
+    if base_offset < 0
+        || last_offset_delta < 0
+        || base_offset
+            .checked_add(i64::from(last_offset_delta) + 1)
+            .is_none()
+    {
+        return Err(err(format!(
+            "invalid batch offsets: base offset {base_offset}, last offset delta {last_offset_delta}"
+        )));
+    }
     let base_timestamp = h.get_i64();
     let max_timestamp = h.get_i64();
     h.advance(14);
@@ -472,6 +486,12 @@ pub fn decode_record(
         .varlong()
         .ok_or_else(|| corrupt("bad timestamp delta"))?;
     let offset_delta = cur.varlong().ok_or_else(|| corrupt("bad offset delta"))?;
+    if !(0..=i64::from(header.last_offset_delta)).contains(&offset_delta) {
+        return Err(corrupt(&format!(
+            "offset delta {offset_delta} outside the batch's 0..={}",
+            header.last_offset_delta
+        )));
+    }
     let key = cur.nullable(data).ok_or_else(|| corrupt("bad key"))?;
     let value = cur.nullable(data).ok_or_else(|| corrupt("bad value"))?;
     let header_count = cur
@@ -540,12 +560,35 @@ pub fn decode_records(
     out: &mut Vec<RawMessage>,
 ) -> Result<(), DecodeError> {
     let mut pos = start;
-    out.reserve(header.record_count.max(0) as usize);
+    // The count comes from the bytes: reserve no more than they can hold.
+    let fit = end.saturating_sub(start) / MIN_RECORD_LEN;
+    out.reserve((header.record_count.max(0) as usize).min(fit));
+    let mut previous = None;
     for _ in 0..header.record_count {
         let m = decode_record(data, &mut pos, end, header, batch_pos, topic, partition)?;
+        check_increasing(header, batch_pos, &mut previous, m.offset)?;
         if m.offset >= from {
             out.push(m);
         }
+    }
+    Ok(())
+}
+
+/// Checks that `offset` comes after the previous record's of its batch.
+fn check_increasing(
+    header: &BatchHeader,
+    batch_pos: usize,
+    previous: &mut Option<i64>,
+    offset: i64,
+) -> Result<(), DecodeError> {
+    if let Some(previous) = previous.replace(offset).filter(|p| *p >= offset) {
+        return Err(error_at(
+            batch_pos,
+            format!(
+                "malformed record in batch at offset {}: record offset {offset} does not follow {previous}",
+                header.base_offset
+            ),
+        ));
     }
     Ok(())
 }
@@ -604,6 +647,8 @@ pub struct BatchReader {
     batch_end: usize,
     header: Option<BatchHeader>,
     remaining: i32,
+    /// Offset of the previous record of the current batch.
+    previous: Option<i64>,
     /// Base offset the next batch must have, when chaining is checked.
     expected_base: Option<i64>,
 }
@@ -632,6 +677,7 @@ impl BatchReader {
             batch_end: 0,
             header: None,
             remaining: 0,
+            previous: None,
         }
     }
 
@@ -661,6 +707,7 @@ impl BatchReader {
         self.pos = pos + BATCH_HEADER_LEN;
         self.batch_end = pos + header.total_len;
         self.remaining = header.record_count;
+        self.previous = None;
         self.header = Some(header);
         Ok(true)
     }
@@ -683,6 +730,7 @@ impl BatchReader {
             &self.topic,
             self.partition,
         )?;
+        check_increasing(header, self.batch_pos, &mut self.previous, m.offset)?;
         self.remaining -= 1;
         Ok(Some(m))
     }

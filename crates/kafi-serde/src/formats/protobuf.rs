@@ -179,10 +179,12 @@ fn check_required(message: &DynamicMessage, path: &str) -> Result<(), String> {
 
 impl Format for Protobuf {
     fn decode(&self, payload: &[u8]) -> Result<Value, String> {
-        let (_, message) = self.message(payload)?;
-        message
-            .serialize_with_options(serde_json::value::Serializer, &SERIALIZE)
-            .map_err(|e| e.to_string())
+        // Through the JSON text rather than serde_json's value serializer,
+        // which widens a `float` to f64 digits (0.1 becomes
+        // 0.10000000149011612): the value is then the one printed.
+        let mut text = Vec::with_capacity(payload.len() * 2 + 16);
+        self.write_json(&mut text, payload)?;
+        serde_json::from_slice(&text).map_err(|e| e.to_string())
     }
 
     fn write_json(&self, out: &mut Vec<u8>, payload: &[u8]) -> Result<(), String> {
@@ -290,6 +292,17 @@ mod tests {
         let pb = Protobuf::new(&b64).unwrap();
         assert_eq!(pb.first.full_name(), "M");
         assert_eq!(round_trip(&b64, json!({"a": "z"})), json!({"a": "z"}));
+    }
+
+    #[test]
+    fn float_decodes_as_printed() {
+        let pb = Protobuf::new("syntax = \"proto3\"; message M { float f = 1; }").unwrap();
+        let mut out = Vec::new();
+        pb.encode(&json!({"f": 0.1}), &mut out).unwrap();
+        let mut printed = Vec::new();
+        pb.write_json(&mut printed, &out).unwrap();
+        assert_eq!(printed, br#"{"f":0.1}"#);
+        assert_eq!(pb.decode(&out).unwrap(), json!({"f": 0.1}));
     }
 
     #[test]
