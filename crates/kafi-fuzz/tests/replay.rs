@@ -78,7 +78,6 @@ regressions! {
     /// A json value nested 30,000 deep overflows the stack (SIGSEGV) in
     /// `Jq::transform`/`Jq::test`: jaq-json's recursive `Val::parse`, called by
     /// `kafi_shell::jq::Jq::run_message`, has no depth limit.
-    #[ignore = "open: kafi-shell jq input has no nesting limit (issue 7, section 4)"]
     jq_value_nested_30000_deep: "jq" / "value-nested-30000-deep";
 }
 
