@@ -75,9 +75,9 @@ regressions! {
     /// serde_json's default float parsing read -1.9490533726147452e+164 one ULP off,
     /// so a decoded double re-encoded to a different double.
     protobuf_double_off_by_one_ulp: "protobuf" / "double-off-by-one-ulp";
-    /// A json value nested 30,000 deep overflows the stack (SIGSEGV) in
-    /// `Jq::transform`/`Jq::test`: jaq-json's recursive `Val::parse`, called by
-    /// `kafi_shell::jq::Jq::run_message`, has no depth limit.
+    /// A json value nested 30,000 deep overflowed the stack (SIGSEGV) in
+    /// jaq-json's recursive `Val::parse`; jq inputs are now checked against
+    /// kafi's nesting limit first, so it is an error.
     jq_value_nested_30000_deep: "jq" / "value-nested-30000-deep";
 }
 
