@@ -1,47 +1,78 @@
-//! Storage semantics through the shell, written once and run against every
-//! storage `kafi_tests::backends()` provides (see `lib.rs`).
+//! Storage semantics through the shell: every case is written once (in
+//! [`cases`]) and run on every storage kind, one test per (backend, case)
+//! named `BACKEND::CASE` (`local::readme_grep`, `cluster::readme_grep`, ...),
+//! so `cargo test -p kafi-tests --test behavior -- s3::` runs one backend
+//! and a failure names both. A backend that is not configured skips each of
+//! its tests with one line naming the unset variable (see `lib.rs`).
 
 use std::collections::BTreeMap;
 
-use kafi_config::SerdeType;
+use kafi_config::{SerdeType, StorageKind};
 use kafi_core::TimestampType;
 use kafi_serde::{Data, Message};
 use kafi_shell::{Error, FnError, ReadOptions, WriteOptions};
 use kafi_tests::TestStorage;
 use serde_json::json;
 
-/// Runs each case against every backend.
+/// Generates `mod BACKEND { #[tokio::test] async fn CASE() }` for every
+/// backend and case, and [`BACKENDS`].
 macro_rules! behavior {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread")]
-        async fn $name() {
-            for storage in kafi_tests::backends().await {
-                eprintln!("{} on {}", stringify!($name), storage.label);
-                cases::$name(&storage).await;
-            }
+    (backends: [$($backend:ident),* $(,)?], cases: $cases:tt) => {
+        /// The backends tests are generated for (module names).
+        const BACKENDS: &[&str] = &[$(stringify!($backend)),*];
+        $( behavior!(@backend $backend $cases); )*
+    };
+    (@backend $backend:ident [$($case:ident),* $(,)?]) => {
+        mod $backend {
+            use kafi_config::StorageKind;
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $case() {
+                    let kind = StorageKind::parse(stringify!($backend))
+                        .expect("a backend module is named after its storage kind");
+                    let storage =
+                        kafi_tests::maybe_skip!(kafi_tests::TestStorage::for_backend(kind).await);
+                    super::cases::$case(&storage).await;
+                }
+            )*
         }
-    )*};
+    };
 }
 
 behavior! {
-    readme_cat_returns_the_three_messages,
-    readme_grep,
-    readme_cp_with_map_and_flatmap,
-    wc_counts_messages_words_bytes,
-    diff_of_copy_is_empty_and_of_modified_copy_is_not,
-    head_and_tail,
-    compact_keeps_last_per_key_and_tombstones_remove,
-    recreate_empties_and_keeps_partitions_and_config,
-    lags_and_group_offsets_after_named_group_commits,
-    cp_group_offsets_copies_committed_offsets,
-    offsets_for_times_with_replace_not_found,
-    delete_records_then_watermarks,
-    zip_foldl_walks_two_topics_in_lockstep,
-    filter_to_and_foldl_to,
-    failed_map_to_commits_what_was_processed,
-    reading_a_missing_topic_names_it,
-    json_decode_error_names_topic_partition_offset,
-    keyed_produce_uses_the_java_partitioner,
+    backends: [local, cluster, restproxy, s3, azureblob],
+    cases: [
+        readme_cat_returns_the_three_messages,
+        readme_grep,
+        readme_cp_with_map_and_flatmap,
+        wc_counts_messages_words_bytes,
+        diff_of_copy_is_empty_and_of_modified_copy_is_not,
+        head_and_tail,
+        compact_keeps_last_per_key_and_tombstones_remove,
+        recreate_empties_and_keeps_partitions_and_config,
+        set_partitions_adds_partitions_and_never_removes_them,
+        lags_and_group_offsets_after_named_group_commits,
+        cp_group_offsets_copies_committed_offsets,
+        offsets_for_times_with_replace_not_found,
+        delete_records_then_watermarks,
+        zip_foldl_walks_two_topics_in_lockstep,
+        filter_to_and_foldl_to,
+        failed_map_to_commits_what_was_processed,
+        reading_a_missing_topic_names_it,
+        json_decode_error_names_topic_partition_offset,
+        keyed_produce_uses_the_java_partitioner,
+    ]
+}
+
+/// A new storage kind gets its tests: every kind has a backend module.
+#[test]
+fn every_storage_kind_is_a_backend() {
+    let kinds: Vec<&str> = StorageKind::ALL.iter().map(StorageKind::as_str).collect();
+    let mut backends = BACKENDS.to_vec();
+    backends.sort_unstable();
+    let mut expected = kinds.clone();
+    expected.sort_unstable();
+    assert_eq!(backends, expected, "add the missing kinds to `behavior!`");
 }
 
 fn bla(m: &Message) -> i64 {
@@ -376,6 +407,48 @@ mod cases {
         assert!(!t.shell.exists(&topic).await.unwrap());
     }
 
+    pub async fn set_partitions_adds_partitions_and_never_removes_them(t: &TestStorage) {
+        let case = "set_partitions_adds_partitions_and_never_removes_them";
+        let topic = t.topic("topic_grow");
+        t.shell.touch(&topic, 1, BTreeMap::new()).await.unwrap();
+        // Shrinking is refused before asking the storage, naming the topic.
+        let e = t.shell.set_partitions(&topic, 1).await.unwrap_err();
+        assert!(e.to_string().contains(&topic), "{e}");
+        if !t.caps.create_partitions {
+            let e = t.shell.set_partitions(&topic, 3).await.unwrap_err();
+            let shown = e.to_string();
+            assert!(
+                shown.contains("CreatePartitions") || shown.contains("create partitions"),
+                "{shown}"
+            );
+            assert_eq!(t.shell.partitions(&topic).await.unwrap(), 1);
+            t.skip_rest(
+                case,
+                &format!("CreatePartitions is not supported (kafi reports: {shown})"),
+            );
+            return;
+        }
+        t.shell.set_partitions(&topic, 3).await.unwrap();
+        assert_eq!(t.shell.partitions(&topic).await.unwrap(), 3);
+        let mut p = t.shell.producer(&topic).await.unwrap();
+        p.produce(json!({ "bla": 2 })).partition(2).await.unwrap();
+        p.close().await.unwrap();
+        assert_eq!(
+            t.shell.watermarks(&topic).await.unwrap(),
+            BTreeMap::from([(0, (0, 0)), (1, (0, 0)), (2, (0, 1))])
+        );
+        let read = t.shell.cat(&topic, &ReadOptions::new()).await.unwrap();
+        assert_eq!(
+            read.iter()
+                .map(|m| (m.partition, bla(m)))
+                .collect::<Vec<_>>(),
+            vec![(2, 2)]
+        );
+        let e = t.shell.set_partitions(&topic, 2).await.unwrap_err();
+        assert!(e.to_string().contains(&topic), "{e}");
+        assert_eq!(t.shell.partitions(&topic).await.unwrap(), 3);
+    }
+
     pub async fn lags_and_group_offsets_after_named_group_commits(t: &TestStorage) {
         let topic = seed(t, "topic_lags").await;
         let g1 = t.group("g1");
@@ -483,8 +556,8 @@ mod cases {
                 .unwrap()),
             0
         );
-        if t.is_tansu() {
-            t.skip_tansu(
+        if !t.caps.timestamp_lookup_by_create_time {
+            t.skip_rest(
                 "offsets_for_times_with_replace_not_found",
                 "ListOffsets by timestamp uses the broker's append time, not CreateTime",
             );
@@ -531,7 +604,7 @@ mod cases {
             t.shell.watermarks(&topic).await.unwrap(),
             BTreeMap::from([(0, (0, 3))])
         );
-        if t.is_tansu() {
+        if !t.caps.delete_records {
             let e = t
                 .shell
                 .delete_records(&topic, &BTreeMap::from([(0, 2)]))
@@ -539,7 +612,7 @@ mod cases {
                 .unwrap_err()
                 .to_string();
             assert!(e.contains("delete records"), "{e}");
-            t.skip_tansu(
+            t.skip_rest(
                 "delete_records_then_watermarks",
                 &format!("DeleteRecords is not supported (kafi reports: {e})"),
             );
