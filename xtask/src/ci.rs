@@ -7,10 +7,11 @@
 //! 3. `msrv`: the declared `rust-version` holds, as far as the installed
 //!    toolchains can tell (see [`crate::msrv`]).
 //! 4. `features`: `cargo check --lib` of the facade with
-//!    `--no-default-features` and with each of its features alone, and of
-//!    every other library crate with `--no-default-features`, so a feature
-//!    that fails to compile alone is caught. Sharing clippy's artifacts
-//!    keeps it short.
+//!    `--no-default-features` and with each of its features alone (but
+//!    those of [`NOT_ALONE`]), and of the other library crates with
+//!    `--no-default-features`, so a feature that fails to compile alone, or
+//!    leaves dead code behind (a warning), is caught. It shares clippy's
+//!    artifacts where the feature sets agree.
 //! 5. `doc`: `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`.
 //! 6. `test`: `cargo test --workspace --no-fail-fast`, with the services of
 //!    [`crate::services::ALL`] started first (and stopped after).
