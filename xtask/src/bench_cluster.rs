@@ -15,7 +15,7 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use crate::bench::{measure as measure_with, Measured};
-use crate::services::tansu;
+use crate::services::{confluent, python, tansu};
 use crate::{cargo, workspace_root};
 
 /// Options of `cargo xtask bench-cluster`.
@@ -48,13 +48,7 @@ pub fn run(args: &BenchClusterArgs) -> Result<()> {
         None => {
             eprintln!("==> installing and starting tansu");
             tansu::install()?;
-            let g = tansu::start()?;
-            let b = g
-                .env()
-                .iter()
-                .find(|(k, _)| *k == "KAFI_TEST_CLUSTER_BOOTSTRAP")
-                .map(|(_, v)| v.clone())
-                .context("tansu exported no bootstrap address")?;
+            let (g, b) = tansu::start_broker()?;
             guard = Some(g);
             b
         }
@@ -128,7 +122,8 @@ pub fn run(args: &BenchClusterArgs) -> Result<()> {
     ]))?;
 
     eprintln!("==> confluent-kafka: produce and consume {n} messages");
-    let python = tansu::python();
+    confluent::install()?;
+    let python = python::python();
     let create = measure(Command::new(&kafi).env("KAFI_HOME", &home).args([
         "touch",
         "cluster:bench",

@@ -19,6 +19,9 @@
 //! at all on the local, S3 and Azure storages) uses the emulated registry
 //! in the storage itself.
 
+// docs.rs (`--cfg docsrs`, nightly) labels feature-gated items with their features.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod client;
 pub mod compat;
 pub mod emulated;

@@ -209,15 +209,15 @@ async fn delete_version(
 
 async fn schema_by_id(State(r): Shared, Path(id): Path<i32>, Query(q): Params) -> Answer {
     let schema = r.get_schema(id).await?;
-    let mut text = schema.schema.clone();
-    #[cfg(feature = "serde-protobuf")]
-    if schema.schema_type == SchemaType::Protobuf
-        && q.get("format").is_some_and(|f| f == "serialized")
-    {
-        text = kafi_serde::formats::protobuf::to_serialized(&schema.schema)
-            .map_err(Error::InvalidSchema)?;
-    }
-    let _ = &q;
+    let text = match schema.schema_type {
+        #[cfg(feature = "serde-protobuf")]
+        SchemaType::Protobuf if q.get("format").is_some_and(|f| f == "serialized") => {
+            kafi_serde::formats::protobuf::to_serialized(&schema.schema)
+                .map_err(Error::InvalidSchema)?
+        }
+        _ => schema.schema.clone(),
+    };
+    let _ = &q; // read only with serde-protobuf
     let mut v = json!({"schema": text});
     if schema.schema_type != SchemaType::Avro {
         v["schemaType"] = json!(schema.schema_type);

@@ -87,6 +87,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// docs.rs (`--cfg docsrs`, nightly) labels feature-gated items with their features.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod codec;
 mod error;
 pub mod formats;

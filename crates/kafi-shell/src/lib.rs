@@ -21,6 +21,9 @@
 //!
 //! [`Storage`]: kafi_core::Storage
 
+// docs.rs (`--cfg docsrs`, nightly) labels feature-gated items with their features.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod admin;
 mod client;
 mod error;

@@ -1,7 +1,14 @@
 #![doc = include_str!("../README.md")]
+// docs.rs (`--cfg docsrs`, nightly) labels feature-gated items with their features.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+
+/// The `bytes` crate: raw keys, values and headers are [`bytes::Bytes`].
+pub use bytes;
+/// The `serde_json` crate: JSON values are [`serde_json::Value`]s.
+pub use serde_json;
 
 pub use kafi_config as config;
 pub use kafi_core as core;

@@ -403,20 +403,10 @@ fn raw_put(url: &str, path: &str, body: &str) -> String {
     answer
 }
 
-/// A Python with confluent-kafka and its serializer extras: `KAFI_TEST_PYTHON`
-/// (exported by `cargo xtask test`), else the venv `cargo xtask test` creates.
-fn interop_python() -> Result<std::path::PathBuf, String> {
-    let python = match std::env::var_os("KAFI_TEST_PYTHON") {
-        Some(p) => std::path::PathBuf::from(p),
-        None => {
-            let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../target/services/venv/bin/python");
-            if !venv.is_file() {
-                return Err("KAFI_TEST_PYTHON is not set and target/services/venv is missing (run `cargo xtask test`)".into());
-            }
-            venv
-        }
-    };
+/// The Python `KAFI_TEST_PYTHON` names (exported by `cargo xtask test`),
+/// checked for confluent-kafka and its serializer extras.
+fn interop_python() -> Result<std::path::PathBuf, kafi_tests::Skip> {
+    let python = kafi_tests::python()?;
     let probe = std::process::Command::new(&python)
         .args([
             "-c",
@@ -427,10 +417,10 @@ fn interop_python() -> Result<std::path::PathBuf, String> {
         .status();
     match probe {
         Ok(s) if s.success() => Ok(python),
-        _ => Err(format!(
-            "{} lacks confluent-kafka[avro,protobuf,json,schemaregistry]",
+        _ => panic!(
+            "KAFI_TEST_PYTHON={} lacks confluent-kafka[avro,protobuf,json,schemaregistry]",
             python.display()
-        )),
+        ),
     }
 }
 
@@ -438,13 +428,7 @@ fn interop_python() -> Result<std::path::PathBuf, String> {
 /// serve` and the kafi CLI: tests/interop/registry_interop.py.
 #[test]
 fn confluent_interop() {
-    let python = match interop_python() {
-        Ok(p) => p,
-        Err(reason) => {
-            println!("skipped: {reason}");
-            return;
-        }
-    };
+    let python = kafi_tests::maybe_skip!(interop_python());
     let env = TestEnv::new();
     let server = Server::start(&env);
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -469,25 +453,19 @@ fn confluent_interop() {
 
 /// Confluent's serializers and deserializers, with confluent_kafka's
 /// Producer and Consumer, against the cluster storage (the broker
-/// `KAFI_TEST_CLUSTER_BOOTSTRAP` names; tansu under `cargo xtask test`)
+/// configuration `KAFI_TEST_CLUSTER` names; tansu under `cargo xtask test`)
 /// whose `schema_registry` is `kafi registry serve`:
 /// tests/interop/registry_cluster_interop.py.
 #[test]
 fn confluent_interop_on_the_cluster() {
-    let bootstrap = match std::env::var("KAFI_TEST_CLUSTER_BOOTSTRAP") {
-        Ok(b) if !b.trim().is_empty() => b.trim().to_owned(),
-        _ => {
-            println!("skipped: KAFI_TEST_CLUSTER_BOOTSTRAP not set");
-            return;
-        }
-    };
-    let python = match interop_python() {
-        Ok(p) => p,
-        Err(reason) => {
-            println!("skipped: {reason}");
-            return;
-        }
-    };
+    let cluster = kafi_tests::maybe_skip!(kafi_tests::config(kafi::StorageKind::Cluster));
+    let python = kafi_tests::maybe_skip!(interop_python());
+    let bootstrap = cluster
+        .kafka()
+        .ok()
+        .and_then(|k| k.bootstrap_servers())
+        .expect("the test cluster's config has bootstrap.servers")
+        .to_owned();
     let env = TestEnv::new();
     let server = Server::start(&env);
     env.write(
