@@ -69,12 +69,11 @@ impl TestStorage {
             verbose: 0,
             ..KafiSettings::default()
         };
-        let storage =
-            kafi_fs::FsStorage::local_at(dir.path(), settings).expect("open local storage");
+        let storage = kafi_fs::FsStorage::local_at(dir.path()).expect("open local storage");
         Self {
             label: "local".into(),
             kind: StorageKind::Local,
-            shell: Shell::new(Arc::new(storage)),
+            shell: Shell::new(Arc::new(storage), settings),
             prefix: String::new(),
             dir: Some(dir),
         }
@@ -82,7 +81,7 @@ impl TestStorage {
 
     /// The storage `kind` configured in `config`.
     pub async fn open(kind: StorageKind, config: &str) -> kafi::Result<Self> {
-        let shell = kafi::open_async(kind, config).await?;
+        let shell = kafi::open(kind, config).await?;
         Ok(Self::shared(
             shell,
             kind,
@@ -100,7 +99,7 @@ impl TestStorage {
         let config =
             kafi_config::StorageConfig::from_yaml_str(StorageKind::Cluster, "test", &yaml, None)
                 .map_err(kafi_core::Error::from)?;
-        let shell = kafi::open_config_async(&config).await?;
+        let shell = kafi::open_config(&config).await?;
         Ok(Self::shared(
             shell,
             StorageKind::Cluster,

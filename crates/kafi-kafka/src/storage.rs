@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use kafi_config::{KafiSettings, SharedSettings, StorageConfig, StorageKind};
+use kafi_config::StorageConfig;
 use kafi_core::storage::{ConsumerOptions, ProducerOptions};
 use kafi_core::topic::{validate_topic_name, NamePattern};
 use kafi_core::{
     Acl, Error, GroupDescription, PartitionInfo, RawConsumer, RawProducer, Result, Storage,
-    TopicInfo, TopicSpec,
+    StorageKind, TopicInfo, TopicSpec,
 };
 use kafka_protocol::messages::create_acls_request::AclCreation;
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
@@ -30,9 +30,9 @@ use tokio::sync::OnceCell;
 
 use crate::acl;
 use crate::client::{topic_name, Client};
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, ClusterOptions};
 use crate::consumer::ClusterConsumer;
-use crate::error::{check, to_core, KafkaError};
+use crate::error::{check, to_core, Error as KafkaError, ErrorCode};
 use crate::ops;
 use crate::producer::ClusterProducer;
 
@@ -49,7 +49,8 @@ pub struct ClusterStorage {
 pub(crate) struct Inner {
     pub(crate) client: Arc<Client>,
     name: String,
-    settings: SharedSettings,
+    /// `retention.ms` of topics created without one.
+    retention_ms: i64,
     rskafka: OnceCell<rskafka::client::Client>,
 }
 
@@ -67,36 +68,42 @@ fn kerr(e: KafkaError) -> Error {
 }
 
 impl ClusterStorage {
-    /// Connects to the cluster a configuration describes (its `kafka`
-    /// section and `kafi` settings).
+    /// Connects to the cluster a configuration describes: its `kafka`
+    /// section, with the [`ClusterOptions`] of its `kafi` section. Named
+    /// `cluster:NAME` in messages.
     pub async fn connect(config: &StorageConfig) -> Result<Self> {
         let client_config = ClientConfig::from_storage(config)?;
         Self::connect_with(
             client_config,
             format!("cluster:{}", config.name),
-            config.kafi.clone(),
+            &ClusterOptions::from(&config.kafi),
         )
         .await
     }
 
-    /// Connects to a PLAINTEXT cluster at `bootstrap` with the given settings.
-    pub async fn connect_plaintext(bootstrap: &str, settings: KafiSettings) -> Result<Self> {
-        let config = ClientConfig::plaintext(bootstrap, &settings);
+    /// Connects to a PLAINTEXT cluster at `bootstrap` (comma-separated
+    /// `host:port`s) with `options` (or the `kafi` settings they come from).
+    pub async fn connect_plaintext(
+        bootstrap: &str,
+        options: impl Into<ClusterOptions>,
+    ) -> Result<Self> {
+        let options = options.into();
+        let config = ClientConfig::plaintext(bootstrap, &options);
         let name = format!("cluster:{}", config.bootstrap_text);
-        Self::connect_with(config, name, settings).await
+        Self::connect_with(config, name, &options).await
     }
 
     async fn connect_with(
         config: ClientConfig,
         name: String,
-        settings: KafiSettings,
+        options: &ClusterOptions,
     ) -> Result<Self> {
         let client = Client::connect(config).await.map_err(kerr)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
                 name,
-                settings: SharedSettings::new(settings),
+                retention_ms: options.retention_ms,
                 rskafka: OnceCell::new(),
             }),
         })
@@ -286,7 +293,7 @@ impl Inner {
     pub(crate) async fn topic_exists(&self, topic: &str) -> Result<bool> {
         match self.client.topic(topic).await {
             Ok(meta) => Ok(meta.count() > 0),
-            Err(e) if e.code() == Some(3) => Ok(false),
+            Err(e) if e.code() == Some(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION) => Ok(false),
             Err(e) => Err(kerr(e)),
         }
     }
@@ -319,17 +326,13 @@ impl Storage for ClusterStorage {
         &self.inner.name
     }
 
-    fn settings(&self) -> &SharedSettings {
-        &self.inner.settings
-    }
-
     async fn list_topics(&self, pattern: Option<&str>, detailed: bool) -> Result<Vec<TopicInfo>> {
         let pattern = NamePattern::new(pattern)?;
         let response = self.inner.client.metadata(None).await.map_err(kerr)?;
         let mut names: Vec<String> = response
             .topics
             .iter()
-            .filter(|t| !t.is_internal && t.error_code == 0)
+            .filter(|t| !t.is_internal && ErrorCode(t.error_code).is_ok())
             .filter_map(|t| t.name.as_ref().map(|n| n.0.to_string()))
             .filter(|n| !n.starts_with("__") && pattern.matches(n))
             .collect();
@@ -377,7 +380,7 @@ impl Storage for ClusterStorage {
         let mut config = spec.config.clone();
         config
             .entry("retention.ms".into())
-            .or_insert_with(|| self.inner.settings.get().retention_ms.to_string());
+            .or_insert_with(|| self.inner.retention_ms.to_string());
         let request = CreateTopicsRequest::default()
             .with_timeout_ms(ADMIN_TIMEOUT_MS)
             .with_topics(vec![CreatableTopic::default()
@@ -664,7 +667,9 @@ impl Storage for ClusterStorage {
             // Ask for the topic's partitions explicitly.
             let meta = match client.topic(t).await {
                 Ok(meta) => meta,
-                Err(e) if e.code() == Some(3) => return Ok(BTreeMap::new()),
+                Err(e) if e.code() == Some(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION) => {
+                    return Ok(BTreeMap::new())
+                }
                 Err(e) => return Err(e.into()),
             };
             let partitions: Vec<i32> = meta.partitions.iter().map(|(p, _)| *p).collect();

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use kafi::registry::{ClientConfig, Error, RegistryApi, RegistryClient};
+use kafi::registry::{ClientConfig, Error, RegistryClient, SchemaRegistry};
 use kafi::serde::{Compatibility, Schema, SchemaType, SubjectFilter, SubjectVersion};
 use support::TestEnv;
 
