@@ -18,8 +18,10 @@
 mod acl;
 mod client;
 pub mod config;
+mod configs;
 mod conn;
 mod consumer;
+mod deletion;
 pub mod error;
 mod group;
 mod ops;
