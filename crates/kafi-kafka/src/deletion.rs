@@ -53,7 +53,11 @@ impl Inner {
 
 /// An rskafka failure as kafi's error; a deadline or a poisoned connection
 /// (a broker that drops the request) is said so plainly.
-pub(crate) fn rskafka_error(operation: &'static str, target: &str, e: rskafka::client::error::Error) -> Error {
+pub(crate) fn rskafka_error(
+    operation: &'static str,
+    target: &str,
+    e: rskafka::client::error::Error,
+) -> Error {
     let text = e.to_string();
     let reason = if text.contains("deadline") || text.contains("poisoned") {
         format!(
