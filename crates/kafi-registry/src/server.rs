@@ -210,6 +210,8 @@ async fn delete_version(
 
 async fn schema_by_id(State(r): Shared, Path(id): Path<i32>, Query(q): Params) -> Answer {
     let schema = r.get_schema(id).await?;
+    // Rewritten only for Protobuf's `?format=serialized`.
+    #[cfg_attr(not(feature = "serde-protobuf"), allow(unused_mut))]
     let mut text = schema.schema.clone();
     #[cfg(feature = "serde-protobuf")]
     if schema.schema_type == SchemaType::Protobuf
