@@ -9,7 +9,7 @@
 //!
 //! | variable | meaning |
 //! |---|---|
-//! | `KAFI_TEST_<KIND>` | the name of a kafi configuration of that kind, opened with `kafi::open_async(kind, name)` (looked up in `$KAFI_HOME`, else `.`, then `configs/<kind>s/` below it) |
+//! | `KAFI_TEST_<KIND>` | the name of a kafi configuration of that kind, opened with `kafi::open(kind, name)` (looked up in `$KAFI_HOME`, else `.`, then `configs/<kind>s/` below it) |
 //! | `KAFI_TEST_<KIND>_SERVER` | the server implementation behind it when it deviates from the reference one (Apache Kafka, S3, Azure Blob): `tansu`. Its known deviations become [`Capabilities`] |
 //! | `KAFI_TEST_PYTHON` | a Python with PyPI `confluent-kafka[avro,protobuf,json,schemaregistry]` for interoperability tests ([`python`]) |
 //! | `KAFI_TEST_TANSU` | a tansu broker binary, for tests that start and stop a broker of their own ([`program`]) |
@@ -276,13 +276,12 @@ impl TestStorage {
             verbose: 0,
             ..KafiSettings::default()
         };
-        let storage =
-            kafi_fs::FsStorage::local_at(dir.path(), settings).expect("open local storage");
+        let storage = kafi_fs::FsStorage::local_at(dir.path()).expect("open local storage");
         Self {
             label: "local".into(),
             kind: StorageKind::Local,
             caps: Capabilities::EMULATION,
-            shell: Shell::new(Arc::new(storage)),
+            shell: Shell::new(Arc::new(storage), settings),
             prefix: String::new(),
             dir: Some(dir),
         }
@@ -316,7 +315,7 @@ impl TestStorage {
     /// The storage `kind` configured in `config` (with the capabilities
     /// `KAFI_TEST_<KIND>_SERVER` selects).
     pub async fn open(kind: StorageKind, config: &str) -> kafi::Result<Self> {
-        let shell = kafi::open_async(kind, config).await?;
+        let shell = kafi::open(kind, config).await?;
         Ok(Self::shared(
             shell,
             kind,
@@ -335,7 +334,7 @@ impl TestStorage {
         );
         let config = StorageConfig::from_yaml_str(StorageKind::Cluster, "test", &yaml, None)
             .map_err(kafi_core::Error::from)?;
-        let shell = kafi::open_config_async(&config).await?;
+        let shell = kafi::open_config(&config).await?;
         Ok(Self::shared(
             shell,
             StorageKind::Cluster,

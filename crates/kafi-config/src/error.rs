@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::kind::StorageKind;
+use kafi_core::{ErrorKind, StorageKind};
 
 /// Shorthand for results whose error is this crate's [`enum@Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -152,6 +152,17 @@ fn display_paths(paths: &[PathBuf]) -> String {
 }
 
 impl Error {
+    /// What kind of failure this is: always [`ErrorKind::Config`], a
+    /// configuration that is missing, unreadable or invalid.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Config
+    }
+
+    /// Whether retrying may help: never, the file must change first.
+    pub fn is_retryable(&self) -> bool {
+        false
+    }
+
     /// Builds an [`Error::InvalidValue`], hiding the value if `key` is
     /// secret and the user info of URLs and addresses in any value.
     pub(crate) fn invalid(
@@ -187,5 +198,14 @@ impl Error {
             value: what.to_owned(),
             expected,
         }
+    }
+}
+
+/// A configuration error met by a storage becomes the storage's
+/// [`kafi_core::Error::Config`] (kind [`ErrorKind::Config`]), keeping this
+/// error as its source.
+impl From<Error> for kafi_core::Error {
+    fn from(e: Error) -> Self {
+        kafi_core::Error::Config(Box::new(e))
     }
 }

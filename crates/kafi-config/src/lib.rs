@@ -6,6 +6,13 @@
 //! Storage (`azure_blob`). Every file may also have a `schema_registry`
 //! section and a `kafi` section of [`KafiSettings`].
 //!
+//! A [`StorageConfig`] holds exactly one storage section, as a
+//! [`BackendSection`] whose kind is the configuration's [`StorageKind`]
+//! (with typed accessors such as [`StorageConfig::local`]). The small enums
+//! ([`StorageKind`], [`SerdeType`], [`AutoOffsetReset`]) live in `kafi-core`,
+//! below this crate, and are re-exported here; a configuration error met by
+//! a storage converts into `kafi_core::Error::Config`.
+//!
 //! # Finding files
 //!
 //! [`StorageConfig::load`] looks a name up in the kafi home ([`kafi_home`]:
@@ -28,8 +35,10 @@
 //! Everything is checked once, at load: unknown sections, a missing storage
 //! section, unknown keys in the fixed-key sections (`local`, `s3`,
 //! `azure_blob`, `rest_proxy`, `kafi`), and the type of every `kafi` item.
-//! `kafka` keys are free-form librdkafka properties kept as strings, and
-//! unknown `schema_registry` keys go to [`SchemaRegistrySection::extra`].
+//! `kafka` keys are free-form librdkafka properties kept as strings;
+//! `schema_registry.emulated` is a boolean (and not `true` beside a URL),
+//! and other unknown `schema_registry` keys go to
+//! [`SchemaRegistrySection::extra`].
 //! Errors ([`enum@Error`]) name the file and the dotted key but never the
 //! value of a secret ([`is_secret_key`]); `Debug` output and
 //! [`StorageConfig::redacted_yaml`] hide secrets as well, and the user info
@@ -67,7 +76,6 @@
 //! ```
 
 mod error;
-mod kind;
 mod redact;
 mod sections;
 mod settings;
@@ -75,14 +83,14 @@ mod storage;
 mod subst;
 
 pub use error::{Error, Result, INLINE_LABEL, RUNTIME_LABEL};
-pub use kind::{AutoOffsetReset, ParseEnumError, SerdeType, StorageKind};
+pub use kafi_core::{AutoOffsetReset, ParseEnumError, SerdeType, StorageKind};
 pub use redact::{has_user_info, redact_user_info};
 pub use sections::{
     AzureBlobSection, KafkaSection, LocalSection, RestProxySection, S3Section,
     SchemaRegistrySection,
 };
 pub use settings::{KafiSettings, SharedSettings};
-pub use storage::{kafi_home, list_configs, StorageConfig};
+pub use storage::{kafi_home, list_configs, BackendSection, StorageConfig};
 
 /// What secret values are replaced with in `Debug` output, dumps and errors.
 pub const REDACTED: &str = "********";
@@ -111,7 +119,16 @@ pub fn is_secret_key(key: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_secret_key;
+    use super::{is_secret_key, AutoOffsetReset, SerdeType};
+
+    #[test]
+    fn enums_read_and_write_as_names_in_yaml() {
+        let yaml = serde_yaml::to_string(&SerdeType::Protobuf).unwrap();
+        assert_eq!(yaml.trim(), "protobuf");
+        let t: SerdeType = serde_yaml::from_str("pb").unwrap();
+        assert_eq!(t, SerdeType::Protobuf);
+        assert!(serde_yaml::from_str::<AutoOffsetReset>("nope").is_err());
+    }
 
     #[test]
     fn secret_keys() {

@@ -75,11 +75,25 @@ impl Default for AzureBlobSection {
     }
 }
 
-/// The optional `schema_registry` section.
+/// The optional `schema_registry` section: which Schema Registry a storage
+/// uses.
+///
+/// - `schema.registry.url`: Confluent's Schema Registry (or `kafi registry
+///   serve`) over REST;
+/// - `emulated: true`: the emulated registry kept in the storage itself
+///   (storages on files and object stores); `emulated: false`: none;
+/// - neither: the emulated registry where the storage can keep one, else
+///   none.
+///
+/// `emulated` is `true` or `false` (any case); anything else, or `true`
+/// together with a URL, is an [`Error::InvalidValue`] at load.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct SchemaRegistrySection {
     /// `schema.registry.url`.
     pub url: Option<String>,
+    /// `emulated`: `Some(true)` asks for the emulated registry,
+    /// `Some(false)` for none; `None` when absent.
+    pub emulated: Option<bool>,
     /// `basic.auth.credentials.source`, e.g. `USER_INFO`.
     pub basic_auth_credentials_source: Option<String>,
     /// `basic.auth.user.info` (secret), `user:password`.
@@ -177,6 +191,7 @@ impl fmt::Debug for SchemaRegistrySection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SchemaRegistrySection")
             .field("url", &shown_url(&self.url))
+            .field("emulated", &self.emulated)
             .field(
                 "basic_auth_credentials_source",
                 &self.basic_auth_credentials_source,
@@ -271,6 +286,22 @@ fn optional_scalar(file: &str, key: &str, v: &Value) -> Result<Option<String>> {
     match v {
         Value::Null => Ok(None),
         v => required_scalar(file, key, v).map(Some),
+    }
+}
+
+/// `true` or `false`, ignoring ASCII case.
+fn parse_bool(file: &str, key: &str, value: &str) -> Result<bool> {
+    if value.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err(Error::invalid(
+            file,
+            key,
+            value,
+            "a boolean (true or false)",
+        ))
     }
 }
 
@@ -429,6 +460,9 @@ impl SchemaRegistrySection {
             let value = optional_scalar(file, &dotted, value)?;
             match key.as_str() {
                 "schema.registry.url" => s.url = value,
+                "emulated" => {
+                    s.emulated = value.map(|v| parse_bool(file, &dotted, &v)).transpose()?
+                }
                 "basic.auth.credentials.source" => s.basic_auth_credentials_source = value,
                 "basic.auth.user.info" => s.basic_auth_user_info = value,
                 _ => {
@@ -438,12 +472,23 @@ impl SchemaRegistrySection {
                 }
             }
         }
+        if s.url.is_some() && s.emulated == Some(true) {
+            return Err(Error::invalid(
+                file,
+                "schema_registry.emulated",
+                "true",
+                "false or no value when schema.registry.url is set (a storage uses one registry)",
+            ));
+        }
         Ok(s)
     }
 
     pub(crate) fn to_yaml(&self) -> Mapping {
         let mut m = Mapping::new();
         put_opt(&mut m, "schema.registry.url", &self.url, false);
+        if let Some(emulated) = self.emulated {
+            m.insert("emulated".into(), emulated.into());
+        }
         put_opt(
             &mut m,
             "basic.auth.credentials.source",

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 
 use crate::error::{Error, Result, RUNTIME_LABEL};
-use crate::kind::{AutoOffsetReset, SerdeType};
+use kafi_core::{AutoOffsetReset, SerdeType};
 
 /// Every item of the `kafi` section (general, cluster and REST proxy items).
 ///

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use serde_yaml::{Mapping, Value};
 
 use crate::error::{Error, Result, INLINE_LABEL};
-use crate::kind::StorageKind;
 use crate::sections::{
     describe, entries, required_scalar, AzureBlobSection, KafkaSection, LocalSection,
     RestProxySection, S3Section, SchemaRegistrySection,
 };
 use crate::settings::KafiSettings;
 use crate::subst::substitute_value;
+use kafi_core::StorageKind;
 
 /// Every top-level section name this crate knows.
 const ALL_SECTIONS: [&str; 7] = [
@@ -24,30 +24,74 @@ const ALL_SECTIONS: [&str; 7] = [
     "kafi",
 ];
 
+/// The storage section of a configuration: exactly one per file, the one
+/// of the configuration's [`StorageKind`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum BackendSection {
+    /// `kafka`, for [`StorageKind::Cluster`].
+    Kafka(KafkaSection),
+    /// `rest_proxy`, for [`StorageKind::RestProxy`].
+    RestProxy(RestProxySection),
+    /// `local`, for [`StorageKind::Local`].
+    Local(LocalSection),
+    /// `s3`, for [`StorageKind::S3`].
+    S3(S3Section),
+    /// `azure_blob`, for [`StorageKind::AzureBlob`].
+    AzureBlob(AzureBlobSection),
+}
+
+impl BackendSection {
+    /// The storage kind this section configures.
+    pub fn kind(&self) -> StorageKind {
+        match self {
+            BackendSection::Kafka(_) => StorageKind::Cluster,
+            BackendSection::RestProxy(_) => StorageKind::RestProxy,
+            BackendSection::Local(_) => StorageKind::Local,
+            BackendSection::S3(_) => StorageKind::S3,
+            BackendSection::AzureBlob(_) => StorageKind::AzureBlob,
+        }
+    }
+
+    /// Parses the section of `kind` from its YAML value.
+    fn from_yaml(kind: StorageKind, file: &str, v: &Value) -> Result<Self> {
+        Ok(match kind {
+            StorageKind::Cluster => BackendSection::Kafka(KafkaSection::from_yaml(file, v)?),
+            StorageKind::RestProxy => {
+                BackendSection::RestProxy(RestProxySection::from_yaml(file, v)?)
+            }
+            StorageKind::Local => BackendSection::Local(LocalSection::from_yaml(file, v)?),
+            StorageKind::S3 => BackendSection::S3(S3Section::from_yaml(file, v)?),
+            StorageKind::AzureBlob => {
+                BackendSection::AzureBlob(AzureBlobSection::from_yaml(file, v)?)
+            }
+        })
+    }
+
+    fn to_yaml(&self) -> Mapping {
+        match self {
+            BackendSection::Kafka(s) => s.to_yaml(),
+            BackendSection::RestProxy(s) => s.to_yaml(),
+            BackendSection::Local(s) => s.to_yaml(),
+            BackendSection::S3(s) => s.to_yaml(),
+            BackendSection::AzureBlob(s) => s.to_yaml(),
+        }
+    }
+}
+
 /// The validated configuration of one storage ("connection").
 ///
-/// Only the section of [`kind`](Self::kind) is set among the storage
-/// sections; `schema_registry` is optional; `kafi` holds every setting with
-/// defaults filled in. `Debug` and [`redacted_yaml`](Self::redacted_yaml)
-/// never show secret values.
+/// It holds exactly one storage section ([`backend`](Self::backend), whose
+/// kind is the configuration's [`kind`](Self::kind)); `schema_registry` is
+/// optional; `kafi` holds every setting with defaults filled in. `Debug`
+/// and [`redacted_yaml`](Self::redacted_yaml) never show secret values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StorageConfig {
-    /// The storage kind this configuration was loaded for.
-    pub kind: StorageKind,
     /// The configuration name as requested, or `"inline"`.
     pub name: String,
     /// The file it came from, if any.
     pub source: Option<PathBuf>,
-    /// The `kafka` section (for [`StorageKind::Cluster`]).
-    pub kafka: Option<KafkaSection>,
-    /// The `rest_proxy` section (for [`StorageKind::RestProxy`]).
-    pub rest_proxy: Option<RestProxySection>,
-    /// The `local` section (for [`StorageKind::Local`]).
-    pub local: Option<LocalSection>,
-    /// The `s3` section (for [`StorageKind::S3`]).
-    pub s3: Option<S3Section>,
-    /// The `azure_blob` section (for [`StorageKind::AzureBlob`]).
-    pub azure_blob: Option<AzureBlobSection>,
+    /// The storage section.
+    pub backend: BackendSection,
     /// The optional `schema_registry` section.
     pub schema_registry: Option<SchemaRegistrySection>,
     /// The `kafi` section with defaults for absent items.
@@ -245,6 +289,11 @@ impl StorageConfig {
             .map_or_else(|| INLINE_LABEL.to_owned(), |p| p.display().to_string())
     }
 
+    /// The storage kind (that of [`backend`](Self::backend)).
+    pub fn kind(&self) -> StorageKind {
+        self.backend.kind()
+    }
+
     fn missing(&self, section: &'static str) -> Error {
         Error::MissingSection {
             file: self.origin(),
@@ -254,31 +303,42 @@ impl StorageConfig {
 
     /// The `kafka` section, or [`Error::MissingSection`].
     pub fn kafka(&self) -> Result<&KafkaSection> {
-        self.kafka.as_ref().ok_or_else(|| self.missing("kafka"))
+        match &self.backend {
+            BackendSection::Kafka(s) => Ok(s),
+            _ => Err(self.missing("kafka")),
+        }
     }
 
     /// The `rest_proxy` section, or [`Error::MissingSection`].
     pub fn rest_proxy(&self) -> Result<&RestProxySection> {
-        self.rest_proxy
-            .as_ref()
-            .ok_or_else(|| self.missing("rest_proxy"))
+        match &self.backend {
+            BackendSection::RestProxy(s) => Ok(s),
+            _ => Err(self.missing("rest_proxy")),
+        }
     }
 
     /// The `local` section, or [`Error::MissingSection`].
     pub fn local(&self) -> Result<&LocalSection> {
-        self.local.as_ref().ok_or_else(|| self.missing("local"))
+        match &self.backend {
+            BackendSection::Local(s) => Ok(s),
+            _ => Err(self.missing("local")),
+        }
     }
 
     /// The `s3` section, or [`Error::MissingSection`].
     pub fn s3(&self) -> Result<&S3Section> {
-        self.s3.as_ref().ok_or_else(|| self.missing("s3"))
+        match &self.backend {
+            BackendSection::S3(s) => Ok(s),
+            _ => Err(self.missing("s3")),
+        }
     }
 
     /// The `azure_blob` section, or [`Error::MissingSection`].
     pub fn azure_blob(&self) -> Result<&AzureBlobSection> {
-        self.azure_blob
-            .as_ref()
-            .ok_or_else(|| self.missing("azure_blob"))
+        match &self.backend {
+            BackendSection::AzureBlob(s) => Ok(s),
+            _ => Err(self.missing("azure_blob")),
+        }
     }
 
     /// The `schema_registry` section, or [`Error::MissingSection`].
@@ -293,16 +353,10 @@ impl StorageConfig {
     /// replaced by `"********"`.
     pub fn redacted_yaml(&self) -> String {
         let mut root = Mapping::new();
-        let storage = match self.kind {
-            StorageKind::Cluster => self.kafka.as_ref().map(KafkaSection::to_yaml),
-            StorageKind::RestProxy => self.rest_proxy.as_ref().map(RestProxySection::to_yaml),
-            StorageKind::Local => self.local.as_ref().map(LocalSection::to_yaml),
-            StorageKind::S3 => self.s3.as_ref().map(S3Section::to_yaml),
-            StorageKind::AzureBlob => self.azure_blob.as_ref().map(AzureBlobSection::to_yaml),
-        };
-        if let Some(section) = storage {
-            root.insert(self.kind.section().into(), Value::Mapping(section));
-        }
+        root.insert(
+            self.kind().section().into(),
+            Value::Mapping(self.backend.to_yaml()),
+        );
         if let Some(sr) = &self.schema_registry {
             root.insert("schema_registry".into(), Value::Mapping(sr.to_yaml()));
         }
@@ -364,36 +418,34 @@ fn build(
         });
     }
 
-    let mut config = StorageConfig {
-        kind,
-        name: name.to_owned(),
-        source: source.map(Path::to_path_buf),
-        kafka: None,
-        rest_proxy: None,
-        local: None,
-        s3: None,
-        azure_blob: None,
-        schema_registry: None,
-        kafi: KafiSettings::default(),
-    };
+    let mut backend = None;
+    let mut schema_registry = None;
+    let mut kafi = KafiSettings::default();
     for (section, v) in sections {
         match section.as_str() {
-            "kafka" => config.kafka = Some(KafkaSection::from_yaml(file, v)?),
-            "rest_proxy" => config.rest_proxy = Some(RestProxySection::from_yaml(file, v)?),
-            "local" => config.local = Some(LocalSection::from_yaml(file, v)?),
-            "s3" => config.s3 = Some(S3Section::from_yaml(file, v)?),
-            "azure_blob" => config.azure_blob = Some(AzureBlobSection::from_yaml(file, v)?),
             "schema_registry" => {
-                config.schema_registry = Some(SchemaRegistrySection::from_yaml(file, v)?)
+                schema_registry = Some(SchemaRegistrySection::from_yaml(file, v)?);
             }
-            _ => {
+            "kafi" => {
                 for (key, v) in entries(file, "kafi", v)? {
                     let dotted = format!("kafi.{key}");
                     let text = required_scalar(file, &dotted, v)?;
-                    config.kafi.set_in(file, &key, &text)?;
+                    kafi.set_in(file, &key, &text)?;
                 }
             }
+            // The only other section allowed is the storage's own.
+            _ => backend = Some(BackendSection::from_yaml(kind, file, v)?),
         }
     }
-    Ok(config)
+    let backend = backend.ok_or_else(|| Error::MissingSection {
+        file: file.to_owned(),
+        section: own,
+    })?;
+    Ok(StorageConfig {
+        name: name.to_owned(),
+        source: source.map(Path::to_path_buf),
+        backend,
+        schema_registry,
+        kafi,
+    })
 }

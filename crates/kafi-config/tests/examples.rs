@@ -46,7 +46,7 @@ fn every_example_file_loads() {
                     &example_env,
                 )
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                assert_eq!(c.kind, kind);
+                assert_eq!(c.kind(), kind);
                 let dump = c.redacted_yaml();
                 assert!(!dump.contains("SECRET_VALUE"), "{dump}");
                 count += 1;

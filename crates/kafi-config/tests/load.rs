@@ -4,7 +4,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use kafi_config::{
-    list_configs, AutoOffsetReset, Error, KafiSettings, SerdeType, StorageConfig, StorageKind,
+    list_configs, AutoOffsetReset, BackendSection, Error, KafiSettings, SerdeType, StorageConfig,
+    StorageKind,
 };
 use serde_yaml::Value;
 
@@ -317,7 +318,9 @@ fn missing_storage_section() {
 #[test]
 fn accessors_report_absent_sections() {
     let c = parse(StorageKind::Local, LOCAL_A).unwrap();
-    assert!(c.kafka.is_none() && c.s3.is_none());
+    assert!(matches!(c.backend, BackendSection::Local(_)));
+    assert_eq!(c.kind(), StorageKind::Local);
+    assert!(c.local().is_ok());
     let err = c.kafka().unwrap_err();
     assert!(
         matches!(
@@ -525,7 +528,9 @@ fn kafka_and_schema_registry_values_become_strings() {
         sr.extra.get("ssl.ca.location").map(String::as_str),
         Some("/ca.pem")
     );
-    assert_eq!(sr.extra.get("emulated").map(String::as_str), Some("false"));
+    // `emulated` is typed, not an extra key.
+    assert_eq!(sr.emulated, Some(false));
+    assert_eq!(sr.extra.get("emulated"), None);
 
     let err = parse(
         StorageKind::Cluster,
@@ -533,6 +538,49 @@ fn kafka_and_schema_registry_values_become_strings() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("kafka.bootstrap.servers"), "{err}");
+}
+
+#[test]
+fn schema_registry_emulated_is_a_validated_boolean() {
+    let local = |sr: &str| format!("local:\n  root.dir: data\nschema_registry:\n{sr}");
+    for (text, expected) in [
+        ("true", Some(true)),
+        ("TRUE", Some(true)),
+        ("false", Some(false)),
+        ("False", Some(false)),
+        ("", None),
+    ] {
+        let c = parse(StorageKind::Local, &local(&format!("  emulated: {text}\n"))).unwrap();
+        assert_eq!(c.schema_registry().unwrap().emulated, expected, "{text:?}");
+    }
+    // Anything else is an error naming the key, not a silent "off".
+    for bad in ["yes", "1", "on", "\"\""] {
+        let err = parse(StorageKind::Local, &local(&format!("  emulated: {bad}\n"))).unwrap_err();
+        assert!(matches!(err, Error::InvalidValue { .. }), "{bad}: {err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("schema_registry.emulated") && text.contains("true or false"),
+            "{text}"
+        );
+    }
+    // One registry per storage: a URL and emulated: true contradict each other.
+    let err = parse(
+        StorageKind::Local,
+        &local("  schema.registry.url: http://sr:8081\n  emulated: true\n"),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("schema_registry.emulated") && text.contains("schema.registry.url"),
+        "{text}"
+    );
+    // The dump keeps it.
+    let c = parse(StorageKind::Local, &local("  emulated: false\n")).unwrap();
+    assert!(
+        c.redacted_yaml().contains("emulated: false"),
+        "{}",
+        c.redacted_yaml()
+    );
 }
 
 const SECRETS: [&str; 6] = [
@@ -585,7 +633,7 @@ fn debug_and_redacted_yaml_hide_secrets() {
         assert!(dump.contains("********"), "{dump}");
         assert!(debug.contains("********"), "{debug}");
         // The dump is itself valid YAML of the same kind (secrets replaced).
-        let again = StorageConfig::from_yaml_str_with_env(c.kind, "again", &dump, None, &no_env)
+        let again = StorageConfig::from_yaml_str_with_env(c.kind(), "again", &dump, None, &no_env)
             .unwrap_or_else(|e| panic!("{e}\n{dump}"));
         assert_eq!(again.kafi, c.kafi);
     }

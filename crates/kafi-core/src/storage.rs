@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use async_trait::async_trait;
-use kafi_config::{AutoOffsetReset, SharedSettings, StorageKind};
+use std::sync::Arc;
 
-use crate::{ProduceRecord, RawMessage, Result};
+use async_trait::async_trait;
+
+use crate::{AutoOffsetReset, ObjectStore, ProduceRecord, RawMessage, Result, StorageKind};
 
 /// A partition's state as listed by `ls -l`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,6 +175,11 @@ pub trait RawConsumer: Send {
 /// A connection to one storage: a Kafka cluster, a REST proxy, or Kafka
 /// emulated on files. All operations are async; implementations are
 /// `Send + Sync` so one storage serves many tasks.
+///
+/// A storage knows nothing of the `kafi` section's settings: each backend
+/// takes the typed options it needs when it connects, and per-call options
+/// ([`ProducerOptions`], [`ConsumerOptions`]) come with each producer and
+/// consumer.
 #[async_trait]
 pub trait Storage: Send + Sync + fmt::Debug {
     /// The storage kind.
@@ -182,8 +188,13 @@ pub trait Storage: Send + Sync + fmt::Debug {
     /// A short name for messages, e.g. `local:local`.
     fn name(&self) -> &str;
 
-    /// The run-time settings (the config's `kafi` section).
-    fn settings(&self) -> &SharedSettings;
+    /// The objects below `prefix` (e.g. `"schemas"`) beside the topics, on
+    /// storages built on files or object stores; `None` (the default) on
+    /// the others. The emulated Schema Registry lives there.
+    fn objects(&self, prefix: &str) -> Option<Arc<dyn ObjectStore>> {
+        let _ = prefix;
+        None
+    }
 
     /// Lists topics matching `pattern` (globs), sorted, with per-partition
     /// details when `detailed`.

@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use bytes::Bytes;
 use kafi_core::message::now_millis;
-use kafi_core::partitioner::murmur2_partition;
 use kafi_core::storage::ProducerOptions;
-use kafi_core::{Error, ProduceRecord, RawProducer, Result};
+use kafi_core::{Error, Partitioner, ProduceRecord, RawProducer, Result};
 
 use crate::batch::{encode_segment, rebase_segment};
 use crate::meta::TopicVersion;
@@ -30,13 +29,11 @@ pub(crate) struct FsProducer {
     inner: Arc<Inner>,
     topic: String,
     meta: TopicVersion,
-    partitions: i32,
+    partitioner: Partitioner,
     batch_size: usize,
     buffers: Vec<Vec<ProduceRecord>>,
     /// Next offset per partition, learnt on the first write.
     next_offsets: Vec<Option<i64>>,
-    /// Partition for unkeyed records until its batch is written (sticky).
-    sticky: i32,
     encoded: Vec<u8>,
     topic_checked_at: Instant,
 }
@@ -48,35 +45,18 @@ impl FsProducer {
         meta: TopicVersion,
         options: ProducerOptions,
     ) -> Self {
-        let partitions = meta.state.partitions.max(1);
+        let partitioner = Partitioner::new(topic, meta.state.partitions);
+        let partitions = partitioner.partitions() as usize;
         Self {
             inner,
             topic: topic.to_owned(),
             meta,
-            partitions,
+            partitioner,
             batch_size: options.batch_size.max(1),
             buffers: (0..partitions).map(|_| Vec::new()).collect(),
-            next_offsets: vec![None; partitions as usize],
-            sticky: (now_millis() % partitions as i64) as i32,
+            next_offsets: vec![None; partitions],
             encoded: Vec::new(),
             topic_checked_at: Instant::now(),
-        }
-    }
-
-    fn choose_partition(&self, record: &ProduceRecord) -> Result<i32> {
-        match (record.partition, &record.key) {
-            (Some(p), _) if p >= 0 => {
-                if p >= self.partitions {
-                    return Err(Error::PartitionNotFound {
-                        topic: self.topic.clone(),
-                        partition: p,
-                        partitions: self.partitions,
-                    });
-                }
-                Ok(p)
-            }
-            (_, Some(key)) => Ok(murmur2_partition(key, self.partitions)),
-            (_, None) => Ok(self.sticky),
         }
     }
 
@@ -136,9 +116,7 @@ impl FsProducer {
             {
                 self.next_offsets[index] = Some(base + count);
                 self.buffers[index].clear();
-                if partition == self.sticky {
-                    self.sticky = (self.sticky + 1) % self.partitions;
-                }
+                self.partitioner.batch_written(partition);
                 return Ok(());
             }
             // Another writer took this offset: follow the segments it and
@@ -170,7 +148,7 @@ impl FsProducer {
 #[async_trait]
 impl RawProducer for FsProducer {
     async fn send(&mut self, record: ProduceRecord) -> Result<()> {
-        let partition = self.choose_partition(&record)?;
+        let partition = self.partitioner.partition(&record)?;
         let buffer = &mut self.buffers[partition as usize];
         buffer.push(record);
         if buffer.len() >= self.batch_size {
@@ -181,7 +159,7 @@ impl RawProducer for FsProducer {
 
     async fn send_all(&mut self, records: Vec<ProduceRecord>) -> Result<()> {
         for record in records {
-            let partition = self.choose_partition(&record)?;
+            let partition = self.partitioner.partition(&record)?;
             let buffer = &mut self.buffers[partition as usize];
             buffer.push(record);
             if buffer.len() >= self.batch_size {
@@ -192,7 +170,7 @@ impl RawProducer for FsProducer {
     }
 
     async fn flush(&mut self) -> Result<()> {
-        for partition in 0..self.partitions {
+        for partition in 0..self.partitioner.partitions() {
             self.write_partition(partition).await?;
         }
         // What was written counts only if the topic still exists.

@@ -5,20 +5,22 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use kafi_config::{KafiSettings, SharedSettings, StorageConfig, StorageKind};
+use kafi_config::StorageConfig;
 use kafi_core::storage::{ConsumerOptions, ProducerOptions};
 use kafi_core::topic::{validate_topic_name, NamePattern};
 use kafi_core::{
-    Error, GroupDescription, PartitionInfo, RawConsumer, RawProducer, Result, Storage, TopicInfo,
-    TopicSpec,
+    Error, GroupDescription, ObjectStore, PartitionInfo, RawConsumer, RawProducer, Result, Storage,
+    StorageKind, TopicInfo, TopicSpec,
 };
 
 use crate::batch::{self, SegmentReader};
 use crate::consumer::FsConsumer;
 use crate::layout;
 use crate::meta::MAX_PARTITIONS;
+use crate::objects::FsObjects;
 use crate::producer::FsProducer;
 use crate::segments::PartitionRef;
+use crate::services;
 use crate::store::Store;
 
 /// Kafka emulated on a file system or object store.
@@ -32,41 +34,35 @@ pub(crate) struct Inner {
     pub(crate) store: Store,
     kind: StorageKind,
     name: String,
-    settings: SharedSettings,
 }
 
 impl FsStorage {
-    /// Opens the local storage described by a config (its `local` section).
-    pub fn local(config: &StorageConfig) -> Result<Self> {
-        let section = config.local()?;
-        let store = Store::local(Path::new(&section.root_dir))?;
+    /// Connects to the storage a config describes, on the service its
+    /// storage section names (`local` today). Named `KIND:NAME` in messages.
+    pub async fn connect(config: &StorageConfig) -> Result<Self> {
+        let store = services::open(config).await?;
+        let kind = config.kind();
         Ok(Self::with_store(
             store,
-            StorageKind::Local,
-            format!("local:{}", config.name),
-            config.kafi.clone(),
+            kind,
+            format!("{kind}:{}", config.name),
         ))
     }
 
-    /// Opens a local storage rooted at `root` with the given settings.
-    pub fn local_at(root: &Path, settings: KafiSettings) -> Result<Self> {
+    /// A local storage rooted at `root` (created on the first write),
+    /// without a configuration file.
+    pub fn local_at(root: &Path) -> Result<Self> {
         let store = Store::local(root)?;
         Ok(Self::with_store(
             store,
             StorageKind::Local,
             format!("local:{}", root.display()),
-            settings,
         ))
     }
 
-    fn with_store(store: Store, kind: StorageKind, name: String, settings: KafiSettings) -> Self {
+    fn with_store(store: Store, kind: StorageKind, name: String) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                store,
-                kind,
-                name,
-                settings: SharedSettings::new(settings),
-            }),
+            inner: Arc::new(Inner { store, kind, name }),
         }
     }
 }
@@ -81,8 +77,8 @@ impl Storage for FsStorage {
         &self.inner.name
     }
 
-    fn settings(&self) -> &SharedSettings {
-        &self.inner.settings
+    fn objects(&self, prefix: &str) -> Option<Arc<dyn ObjectStore>> {
+        Some(Arc::new(FsObjects::new(self.inner.store.clone(), prefix)))
     }
 
     async fn list_topics(&self, pattern: Option<&str>, detailed: bool) -> Result<Vec<TopicInfo>> {

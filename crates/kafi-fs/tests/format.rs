@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use kafi_config::{AutoOffsetReset, KafiSettings};
+use kafi_config::AutoOffsetReset;
 use kafi_core::partitioner::murmur2_partition;
 use kafi_core::storage::{ConsumerOptions, ProducerOptions, StartOffsets};
 use kafi_core::{
@@ -24,7 +24,7 @@ use kafi_fs::FsStorage;
 // ----- helpers ---------------------------------------------------------------
 
 fn open(root: &Path) -> FsStorage {
-    FsStorage::local_at(root, KafiSettings::default()).expect("open local storage")
+    FsStorage::local_at(root).expect("open local storage")
 }
 
 fn spec(partitions: i32) -> TopicSpec {

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
-use kafi_config::{AutoOffsetReset, KafiSettings};
+use kafi_config::AutoOffsetReset;
 use kafi_core::storage::{ConsumerOptions, ProducerOptions, StartOffsets};
 use kafi_core::{Error, ProduceRecord, RawConsumer, RawMessage, Storage, TopicSpec};
 use kafi_fs::FsStorage;
 
 fn open(root: &Path) -> FsStorage {
-    FsStorage::local_at(root, KafiSettings::default()).expect("open local storage")
+    FsStorage::local_at(root).expect("open local storage")
 }
 
 fn spec(partitions: i32) -> TopicSpec {

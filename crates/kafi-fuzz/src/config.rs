@@ -85,7 +85,7 @@ fn check(kind: StorageKind, yaml: &[u8], home: Option<&Path>) {
 }
 
 fn check_loaded(kind: StorageKind, config: &StorageConfig) {
-    assert_eq!(config.kind, kind);
+    assert_eq!(config.kind(), kind);
     let _ = format!("{config:?}");
 
     // The effective configuration printed (secrets hidden) loads again to

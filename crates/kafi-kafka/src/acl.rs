@@ -1,6 +1,14 @@
-//! ACLs: Kafka's numeric codes ↔ kafi's lower-case names.
+//! ACLs: describe, create and delete, with Kafka's numeric codes ↔ kafi's
+//! lower-case names.
 
 use kafi_core::{Acl, Error, Result};
+use kafka_protocol::messages::create_acls_request::AclCreation;
+use kafka_protocol::messages::delete_acls_request::DeleteAclsFilter;
+use kafka_protocol::messages::{CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest};
+use kafka_protocol::protocol::StrBytes;
+
+use crate::error::check;
+use crate::storage::{kerr, Inner};
 
 const RESOURCE_TYPES: &[(i8, &str)] = &[
     (1, "any"),
@@ -119,6 +127,104 @@ pub(crate) fn from_codes(
         host: host.to_owned(),
         operation: name(OPERATIONS, operation),
         permission: name(PERMISSIONS, permission),
+    }
+}
+
+impl Inner {
+    /// The ACLs matching `filter`, sorted.
+    pub(crate) async fn describe_acls(&self, filter: &Acl) -> Result<Vec<Acl>> {
+        let c = codes(filter, true)?;
+        let request = DescribeAclsRequest::default()
+            .with_resource_type_filter(c.resource_type)
+            .with_resource_name_filter(opt(&filter.resource_name).map(StrBytes::from_string))
+            .with_pattern_type_filter(c.pattern_type)
+            .with_principal_filter(opt(&filter.principal).map(StrBytes::from_string))
+            .with_host_filter(opt(&filter.host).map(StrBytes::from_string))
+            .with_operation(c.operation)
+            .with_permission_type(c.permission);
+        let response = self.client.request(&request).await.map_err(kerr)?;
+        check(
+            "describe ACLs",
+            "",
+            response.error_code,
+            response.error_message.as_deref(),
+        )
+        .map_err(kerr)?;
+        let mut out = Vec::new();
+        for r in response.resources {
+            for a in r.acls {
+                out.push(from_codes(
+                    r.resource_type,
+                    &r.resource_name,
+                    r.pattern_type,
+                    &a.principal,
+                    &a.host,
+                    a.operation,
+                    a.permission_type,
+                ));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Creates one ACL.
+    pub(crate) async fn create_acl(&self, binding: &Acl) -> Result<()> {
+        let c = codes(binding, false)?;
+        if binding.principal.is_empty() {
+            return Err(Error::InvalidArgument(
+                "an ACL needs a principal (e.g. User:alice)".into(),
+            ));
+        }
+        let request = CreateAclsRequest::default().with_creations(vec![AclCreation::default()
+            .with_resource_type(c.resource_type)
+            .with_resource_name(StrBytes::from_string(binding.resource_name.clone()))
+            .with_resource_pattern_type(c.pattern_type)
+            .with_principal(StrBytes::from_string(binding.principal.clone()))
+            .with_host(StrBytes::from_string(if binding.host.is_empty() {
+                "*".to_owned()
+            } else {
+                binding.host.clone()
+            }))
+            .with_operation(c.operation)
+            .with_permission_type(c.permission)]);
+        let response = self.client.request(&request).await.map_err(kerr)?;
+        for r in response.results {
+            check("create ACL", "", r.error_code, r.error_message.as_deref()).map_err(kerr)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the ACLs matching `filter`; returns them, sorted.
+    pub(crate) async fn delete_acls(&self, filter: &Acl) -> Result<Vec<Acl>> {
+        let c = codes(filter, true)?;
+        let request = DeleteAclsRequest::default().with_filters(vec![DeleteAclsFilter::default()
+            .with_resource_type_filter(c.resource_type)
+            .with_resource_name_filter(opt(&filter.resource_name).map(StrBytes::from_string))
+            .with_pattern_type_filter(c.pattern_type)
+            .with_principal_filter(opt(&filter.principal).map(StrBytes::from_string))
+            .with_host_filter(opt(&filter.host).map(StrBytes::from_string))
+            .with_operation(c.operation)
+            .with_permission_type(c.permission)]);
+        let response = self.client.request(&request).await.map_err(kerr)?;
+        let mut out = Vec::new();
+        for r in response.filter_results {
+            check("delete ACLs", "", r.error_code, r.error_message.as_deref()).map_err(kerr)?;
+            for m in r.matching_acls {
+                check("delete ACL", "", m.error_code, m.error_message.as_deref()).map_err(kerr)?;
+                out.push(from_codes(
+                    m.resource_type,
+                    &m.resource_name,
+                    m.pattern_type,
+                    &m.principal,
+                    &m.host,
+                    m.operation,
+                    m.permission_type,
+                ));
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 }
 

@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 
 use crate::config::ClientConfig;
 use crate::conn::Connection;
-use crate::error::{check, KafkaError};
+use crate::error::{check, Error as KafkaError, ErrorCode};
 
 type Slot = Arc<Mutex<Option<Connection>>>;
 
@@ -79,11 +79,11 @@ impl Client {
                                 client.put(&addr, conn);
                                 return Ok(client);
                             }
-                            Err(e) if e.is_retriable() => last = e.to_string(),
+                            Err(e) if e.is_retryable() => last = e.to_string(),
                             Err(e) => return Err(e),
                         }
                     }
-                    Err(e) if e.is_retriable() => last = e.to_string(),
+                    Err(e) if e.is_retryable() => last = e.to_string(),
                     Err(e) => return Err(e),
                 }
             }
@@ -161,7 +161,7 @@ impl Client {
             }
             match Connection::open(addr, &self.config, timeout).await {
                 Ok(c) => return Ok(c),
-                Err(e) if e.is_retriable() => last = Some(e),
+                Err(e) if e.is_retryable() => last = Some(e),
                 Err(e) => return Err(e),
             }
         }
@@ -189,7 +189,7 @@ impl Client {
                 let timeout = self.config.deadline().min(Duration::from_secs(10));
                 match Connection::open(addr, &self.config, timeout).await {
                     Ok(c) => *guard = Some(c),
-                    Err(e) if e.is_retriable() => {
+                    Err(e) if e.is_retryable() => {
                         last = Some(e);
                         continue;
                     }
@@ -272,7 +272,14 @@ impl Client {
                     .topics
                     .iter()
                     .find(|t| t.name.as_ref().is_some_and(|n| n.0.as_str() == topic))
-                    .ok_or_else(|| KafkaError::broker("Metadata", topic, 3, None))?;
+                    .ok_or_else(|| {
+                        KafkaError::broker(
+                            "Metadata",
+                            topic,
+                            ErrorCode::UNKNOWN_TOPIC_OR_PARTITION,
+                            None,
+                        )
+                    })?;
                 check("Metadata", topic, t.error_code, None)?;
                 let mut partitions: Vec<(i32, i32)> = t
                     .partitions
@@ -280,7 +287,11 @@ impl Client {
                     .map(|p| (p.partition_index, p.leader_id.0))
                     .collect();
                 partitions.sort_unstable();
-                if let Some(p) = t.partitions.iter().find(|p| p.error_code == 5) {
+                if let Some(p) = t
+                    .partitions
+                    .iter()
+                    .find(|p| ErrorCode(p.error_code) == ErrorCode::LEADER_NOT_AVAILABLE)
+                {
                     check(
                         "Metadata",
                         format!("{topic} partition {}", p.partition_index),
@@ -291,7 +302,7 @@ impl Client {
                 Ok(TopicMeta { partitions })
             })();
             match result {
-                Err(e) if e.is_retriable() && attempt + 1 < self.config.retries => {
+                Err(e) if e.is_retryable() && attempt + 1 < self.config.retries => {
                     attempt += 1;
                     tokio::time::sleep(self.config.interval).await;
                 }
@@ -318,7 +329,7 @@ impl Client {
                 response.error_message.as_deref(),
             ) {
                 Ok(()) => return Ok(format!("{}:{}", response.host, response.port)),
-                Err(e) if e.is_retriable() && attempt + 1 < self.config.retries => {
+                Err(e) if e.is_retryable() && attempt + 1 < self.config.retries => {
                     attempt += 1;
                     tokio::time::sleep(self.config.interval).await;
                 }

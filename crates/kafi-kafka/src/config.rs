@@ -7,7 +7,43 @@ use std::time::Duration;
 
 use kafi_config::{KafiSettings, StorageConfig};
 
-use crate::error::KafkaError;
+/// What a cluster storage takes from the `kafi` section when it connects
+/// (the rest of the section belongs to the shell above it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterOptions {
+    /// Attempts of connections and of waits for admin operations to show
+    /// (`block.num.retries`, at least 1).
+    pub retries: u32,
+    /// Pause between those attempts (`block.interval`).
+    pub interval: Duration,
+    /// `retention.ms` of topics created without one (`retention.ms`).
+    pub retention_ms: i64,
+}
+
+impl Default for ClusterOptions {
+    /// The options of the default `kafi` settings.
+    fn default() -> Self {
+        Self::from(&KafiSettings::default())
+    }
+}
+
+impl From<&KafiSettings> for ClusterOptions {
+    fn from(settings: &KafiSettings) -> Self {
+        Self {
+            retries: settings.block_num_retries.max(1),
+            interval: Duration::from_secs_f64(settings.block_interval.max(0.0)),
+            retention_ms: settings.retention_ms,
+        }
+    }
+}
+
+impl From<KafiSettings> for ClusterOptions {
+    fn from(settings: KafiSettings) -> Self {
+        Self::from(&settings)
+    }
+}
+
+use crate::error::Error as KafkaError;
 
 /// Keys of the `kafka` section this client understands.
 pub const SUPPORTED_KEYS: &[&str] = &[
@@ -191,8 +227,8 @@ impl fmt::Debug for ClientConfig {
 }
 
 impl ClientConfig {
-    /// Resolves a storage configuration's `kafka` section and `kafi` settings.
-    /// Unknown keys are named in one warning.
+    /// Resolves a storage configuration's `kafka` section, with the retry
+    /// budget of its `kafi` settings. Unknown keys are named in one warning.
     pub fn from_storage(config: &StorageConfig) -> Result<Self, kafi_core::Error> {
         let section = config.kafka()?;
         let get = |k: &str| section.get(k).map(str::trim).filter(|v| !v.is_empty());
@@ -209,7 +245,7 @@ impl ClientConfig {
             );
         }
         let servers = section.bootstrap_servers().unwrap_or("").trim().to_owned();
-        let mut c = Self::plaintext(&servers, &config.kafi);
+        let mut c = Self::plaintext(&servers, &ClusterOptions::from(&config.kafi));
         if c.bootstrap.is_empty() {
             return Err(kafi_core::Error::InvalidArgument(format!(
                 "{}: the kafka section needs bootstrap.servers",
@@ -273,7 +309,7 @@ impl ClientConfig {
     }
 
     /// A PLAINTEXT configuration for `servers` (comma-separated).
-    pub fn plaintext(servers: &str, settings: &KafiSettings) -> Self {
+    pub fn plaintext(servers: &str, options: &ClusterOptions) -> Self {
         Self {
             bootstrap: servers
                 .split(',')
@@ -291,8 +327,8 @@ impl ClientConfig {
             key_location: None,
             client_id: "kafi".into(),
             compression: Compression::None,
-            retries: settings.block_num_retries.max(1),
-            interval: Duration::from_secs_f64(settings.block_interval.max(0.0)),
+            retries: options.retries.max(1),
+            interval: options.interval,
             tls: None,
         }
     }
@@ -480,7 +516,7 @@ mod tests {
         ] {
             load(&format!("kafka:\n  bootstrap.servers: \"{servers}\"\n")).unwrap();
         }
-        let c = ClientConfig::plaintext("kuser:KPASSWORD@127.0.0.1:1", &KafiSettings::default());
+        let c = ClientConfig::plaintext("kuser:KPASSWORD@127.0.0.1:1", &ClusterOptions::default());
         assert!(
             !c.bootstrap_text.contains("KPASSWORD"),
             "{}",

@@ -16,7 +16,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::config::ClientConfig;
-use crate::error::KafkaError;
+use crate::error::{Error as KafkaError, ErrorCode};
 
 /// A byte stream to a broker (TCP, later TLS).
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
@@ -139,7 +139,7 @@ impl Connection {
             .with_client_software_name(StrBytes::from_static_str("kafi"))
             .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
         let mut response = self.send_v(&request, 3, REQUEST_TIMEOUT).await?;
-        if response.error_code == 35 {
+        if ErrorCode(response.error_code) == ErrorCode::UNSUPPORTED_VERSION {
             // UNSUPPORTED_VERSION: fall back to the version every broker knows.
             response = self
                 .send_v(&ApiVersionsRequest::default(), 0, REQUEST_TIMEOUT)
@@ -170,11 +170,11 @@ impl Connection {
                     .with_mechanism(StrBytes::from_static_str(mechanism)),
             )
             .await?;
-        if handshake.error_code != 0 {
+        if !ErrorCode(handshake.error_code).is_ok() {
             let offered: Vec<String> = handshake.mechanisms.iter().map(|m| m.to_string()).collect();
             return Err(auth_error(format!(
                 "the broker refused the SASL handshake for {mechanism}: {} ({}); it offers: {}",
-                crate::error::code_name(handshake.error_code),
+                ErrorCode(handshake.error_code),
                 handshake.error_code,
                 if offered.is_empty() {
                     "no mechanism".to_owned()
@@ -193,10 +193,10 @@ impl Connection {
                 let response = self
                     .send(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(token)))
                     .await?;
-                if response.error_code != 0 {
+                if !ErrorCode(response.error_code).is_ok() {
                     return Err(auth_error(format!(
                         "{} ({}){}",
-                        crate::error::code_name(response.error_code),
+                        ErrorCode(response.error_code),
                         response.error_code,
                         response
                             .error_message
@@ -211,7 +211,7 @@ impl Connection {
                 let fail = |code: i16, message: Option<&StrBytes>| {
                     format!(
                         "{} ({code}){}",
-                        crate::error::code_name(code),
+                        ErrorCode(code),
                         message.map(|m| format!(": {m}")).unwrap_or_default()
                     )
                 };
@@ -219,7 +219,7 @@ impl Connection {
                 let response = self
                     .send(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(first)))
                     .await?;
-                if response.error_code != 0 {
+                if !ErrorCode(response.error_code).is_ok() {
                     return Err(auth_error(fail(
                         response.error_code,
                         response.error_message.as_ref(),
@@ -231,7 +231,7 @@ impl Connection {
                 let response = self
                     .send(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(last)))
                     .await?;
-                if response.error_code != 0 {
+                if !ErrorCode(response.error_code).is_ok() {
                     return Err(auth_error(fail(
                         response.error_code,
                         response.error_message.as_ref(),

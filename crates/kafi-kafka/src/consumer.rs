@@ -13,7 +13,7 @@ use kafi_core::{Error, RawConsumer, RawMessage, Result};
 
 use crate::client::TopicMeta;
 use crate::conn::Connection;
-use crate::error::{to_core, KafkaError};
+use crate::error::{to_core, Error as KafkaError, ErrorCode};
 use crate::group::Membership;
 use crate::ops::{self, by_leader};
 use crate::records::decode_batches;
@@ -213,13 +213,18 @@ impl ClusterConsumer {
                     let Some(&from) = self.fetch_positions.get(&partition) else {
                         continue;
                     };
-                    match p.error_code {
-                        0 => {}
-                        1 => {
+                    match ErrorCode(p.error_code) {
+                        ErrorCode::NONE => {}
+                        ErrorCode::OFFSET_OUT_OF_RANGE => {
                             reset.push(partition);
                             continue;
                         }
-                        6 | 5 | 3 | 74 | 75 => {
+                        // Leadership moved or metadata is stale: refresh.
+                        ErrorCode::NOT_LEADER_OR_FOLLOWER
+                        | ErrorCode::LEADER_NOT_AVAILABLE
+                        | ErrorCode::UNKNOWN_TOPIC_OR_PARTITION
+                        | ErrorCode::FENCED_LEADER_EPOCH
+                        | ErrorCode::UNKNOWN_LEADER_EPOCH => {
                             self.refresh_meta_or(KafkaError::broker(
                                 "fetch",
                                 &self.topic,
@@ -358,7 +363,16 @@ impl RawConsumer for ClusterConsumer {
         .await;
         match result {
             // The group rebalanced under us: commit with the new generation.
-            Err(e) if matches!(e.code(), Some(22 | 25 | 27)) && self.membership.is_some() => {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some(
+                        ErrorCode::ILLEGAL_GENERATION
+                            | ErrorCode::UNKNOWN_MEMBER_ID
+                            | ErrorCode::REBALANCE_IN_PROGRESS
+                    )
+                ) && self.membership.is_some() =>
+            {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 let member = self.membership.as_ref().map(|m| m.current().member());
                 ops::commit(

@@ -19,7 +19,7 @@ use tokio::sync::{watch, Mutex};
 
 use crate::client::{topic_name, Client};
 use crate::conn::Connection;
-use crate::error::{check, KafkaError};
+use crate::error::{check, Error as KafkaError, ErrorCode};
 use crate::ops::Member;
 
 const PROTOCOL: &str = "range";
@@ -107,7 +107,7 @@ impl Membership {
             request.with_member_id(member)
         };
         match conn.send_timeout(&request, Duration::from_secs(5)).await {
-            Ok(r) if r.error_code != 0 => {
+            Ok(r) if !ErrorCode(r.error_code).is_ok() => {
                 tracing::debug!(group = %self.state.group, code = r.error_code, "LeaveGroup refused")
             }
             Ok(_) => {}
@@ -208,20 +208,20 @@ impl State {
                 rebalance_timeout as u64 + self.session_timeout_ms as u64 + 5000,
             );
             let joined = conn.send_timeout(&request, timeout).await?;
-            match joined.error_code {
-                0 => {}
-                79 => {
-                    // MEMBER_ID_REQUIRED: rejoin with the id the broker gave us.
+            match ErrorCode(joined.error_code) {
+                ErrorCode::NONE => {}
+                ErrorCode::MEMBER_ID_REQUIRED => {
+                    // Rejoin with the id the broker gave us.
                     member_id = joined.member_id.to_string();
                     continue;
                 }
-                25 if !member_id.is_empty() => {
+                ErrorCode::UNKNOWN_MEMBER_ID if !member_id.is_empty() => {
                     member_id.clear();
                     continue;
                 }
-                27 => continue, // REBALANCE_IN_PROGRESS
+                ErrorCode::REBALANCE_IN_PROGRESS => continue,
                 code => {
-                    check("JoinGroup", format!("group {}", self.group), code, None)?;
+                    check("JoinGroup", format!("group {}", self.group), code.0, None)?;
                 }
             }
             member_id = joined.member_id.to_string();
@@ -239,14 +239,14 @@ impl State {
                 .with_protocol_name(Some(StrBytes::from_static_str(PROTOCOL)))
                 .with_assignments(assignments);
             let synced = conn.send_timeout(&request, timeout).await?;
-            match synced.error_code {
-                0 => {}
-                27 => continue,
-                25 => {
+            match ErrorCode(synced.error_code) {
+                ErrorCode::NONE => {}
+                ErrorCode::REBALANCE_IN_PROGRESS => continue,
+                ErrorCode::UNKNOWN_MEMBER_ID => {
                     member_id.clear();
                     continue;
                 }
-                code => check("SyncGroup", format!("group {}", self.group), code, None)?,
+                code => check("SyncGroup", format!("group {}", self.group), code.0, None)?,
             }
             let assignment: ConsumerProtocolAssignment = unversioned(synced.assignment)?;
             let mut partitions: Vec<i32> = assignment
@@ -286,7 +286,7 @@ impl State {
                 Ok(meta) => {
                     counts.insert(t.clone(), meta.count());
                 }
-                Err(e) if e.code() == Some(3) => {}
+                Err(e) if e.code() == Some(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -331,9 +331,18 @@ async fn heartbeat_loop(state: Arc<State>) {
             .await
         };
         let rejoin_as = match result {
-            Ok(r) if r.error_code == 0 => continue,
-            Ok(r) if r.error_code == 27 => Some(current.member_id.to_string()),
-            Ok(r) if r.error_code == 25 || r.error_code == 22 => Some(String::new()),
+            Ok(r) if ErrorCode(r.error_code).is_ok() => continue,
+            Ok(r) if ErrorCode(r.error_code) == ErrorCode::REBALANCE_IN_PROGRESS => {
+                Some(current.member_id.to_string())
+            }
+            Ok(r)
+                if matches!(
+                    ErrorCode(r.error_code),
+                    ErrorCode::UNKNOWN_MEMBER_ID | ErrorCode::ILLEGAL_GENERATION
+                ) =>
+            {
+                Some(String::new())
+            }
             Ok(r) => {
                 tracing::warn!(group = %state.group, code = r.error_code, "heartbeat failed");
                 continue;

@@ -7,7 +7,7 @@
 //! use kafi_core::Storage;
 //! let cluster = kafi_kafka::ClusterStorage::connect_plaintext(
 //!     "localhost:9092",
-//!     kafi_config::KafiSettings::default(),
+//!     kafi_kafka::ClusterOptions::default(),
 //! )
 //! .await?;
 //! println!("{:?}", cluster.list_topics(None, false).await?);
@@ -18,8 +18,10 @@
 mod acl;
 mod client;
 pub mod config;
+mod configs;
 mod conn;
 mod consumer;
+mod deletion;
 pub mod error;
 mod group;
 mod ops;
@@ -28,6 +30,6 @@ mod records;
 mod sasl;
 mod storage;
 
-pub use config::ClientConfig;
-pub use error::KafkaError;
+pub use config::{ClientConfig, ClusterOptions};
+pub use error::{Error, ErrorCode};
 pub use storage::ClusterStorage;

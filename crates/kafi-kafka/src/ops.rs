@@ -15,7 +15,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use crate::client::{topic_name, Client, TopicMeta};
-use crate::error::{check, KafkaError};
+use crate::error::{check, Error as KafkaError, ErrorCode};
 
 /// `ListOffsets` timestamps.
 pub(crate) const EARLIEST: i64 = -2;
@@ -113,7 +113,7 @@ pub(crate) async fn watermarks(
             for p in t.partitions {
                 let low = lows.get(&p.partition_index).copied().unwrap_or(0);
                 let listed = highs.get(&p.partition_index).copied().unwrap_or(low);
-                let high = if p.error_code == 0 {
+                let high = if ErrorCode(p.error_code).is_ok() {
                     listed.max(p.high_watermark)
                 } else {
                     listed
@@ -188,7 +188,7 @@ pub(crate) async fn fetch_committed(
     let mut out: BTreeMap<String, BTreeMap<i32, i64>> = BTreeMap::new();
     for t in response.topics {
         for p in t.partitions {
-            if p.error_code == 3 {
+            if ErrorCode(p.error_code) == ErrorCode::UNKNOWN_TOPIC_OR_PARTITION {
                 continue;
             }
             check(

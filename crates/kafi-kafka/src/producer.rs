@@ -8,14 +8,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::BytesMut;
 use kafi_core::message::now_millis;
-use kafi_core::partitioner::murmur2_partition;
 use kafi_core::storage::ProducerOptions;
-use kafi_core::{Error, ProduceRecord, RawProducer, Result};
+use kafi_core::{Error, Partitioner, ProduceRecord, RawProducer, Result};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::ProduceRequest;
 
 use crate::client::{topic_name, TopicMeta};
-use crate::error::{to_core, KafkaError};
+use crate::error::{to_core, Error as KafkaError, ErrorCode};
 use crate::ops::by_leader;
 use crate::records::encode_batch;
 use crate::storage::Inner;
@@ -24,10 +23,9 @@ pub(crate) struct ClusterProducer {
     inner: Arc<Inner>,
     topic: String,
     meta: TopicMeta,
-    partitions: i32,
+    partitioner: Partitioner,
     batch_size: usize,
     buffers: Vec<Vec<ProduceRecord>>,
-    sticky: i32,
     timeout: Duration,
 }
 
@@ -42,7 +40,8 @@ impl ClusterProducer {
             .topic(topic)
             .await
             .map_err(|e| to_core(e, Some(topic), None))?;
-        let partitions = meta.count().max(1);
+        let partitioner = Partitioner::new(topic, meta.count());
+        let partitions = partitioner.partitions();
         let timeout = if options.flush_timeout < 0.0 {
             Duration::from_secs(3600 * 24 * 365)
         } else {
@@ -52,29 +51,11 @@ impl ClusterProducer {
             inner,
             topic: topic.to_owned(),
             meta,
-            partitions,
+            partitioner,
             batch_size: options.batch_size.max(1),
             buffers: (0..partitions).map(|_| Vec::new()).collect(),
-            sticky: (now_millis() % partitions as i64) as i32,
             timeout,
         })
-    }
-
-    fn choose_partition(&self, record: &ProduceRecord) -> Result<i32> {
-        match (record.partition, &record.key) {
-            (Some(p), _) if p >= 0 => {
-                if p >= self.partitions {
-                    return Err(Error::PartitionNotFound {
-                        topic: self.topic.clone(),
-                        partition: p,
-                        partitions: self.partitions,
-                    });
-                }
-                Ok(p)
-            }
-            (_, Some(key)) => Ok(murmur2_partition(key, self.partitions)),
-            (_, None) => Ok(self.sticky),
-        }
     }
 
     /// Sends the buffers of `partitions`; failures are collected per
@@ -127,8 +108,9 @@ impl ClusterProducer {
                         for t in response.responses {
                             for r in t.partition_responses {
                                 let p = r.index;
-                                if r.error_code == 0 {
+                                if ErrorCode(r.error_code).is_ok() {
                                     self.buffers[p as usize].clear();
+                                    self.partitioner.batch_written(p);
                                 } else {
                                     let message =
                                         r.error_message.as_ref().map(|m| m.to_string()).or_else(
@@ -175,13 +157,10 @@ impl ClusterProducer {
                     ));
                 }
             }
-            if failures.iter().all(|f| !f.2.is_retriable()) {
+            if failures.iter().all(|f| !f.2.is_retryable()) {
                 break;
             }
             pending = failures.iter().map(|f| f.0).collect();
-        }
-        if self.buffers[self.sticky as usize].is_empty() {
-            self.sticky = (self.sticky + 1) % self.partitions;
         }
         if failures.is_empty() {
             return Ok(());
@@ -214,13 +193,11 @@ fn clone_error(e: &KafkaError) -> KafkaError {
             operation,
             target,
             code,
-            name,
             message,
         } => KafkaError::Broker {
             operation,
             target: target.clone(),
             code: *code,
-            name: name.clone(),
             message: message.clone(),
         },
         other => KafkaError::Protocol {
@@ -234,7 +211,7 @@ fn clone_error(e: &KafkaError) -> KafkaError {
 #[async_trait]
 impl RawProducer for ClusterProducer {
     async fn send(&mut self, record: ProduceRecord) -> Result<()> {
-        let partition = self.choose_partition(&record)?;
+        let partition = self.partitioner.partition(&record)?;
         let buffer = &mut self.buffers[partition as usize];
         buffer.push(record);
         if buffer.len() >= self.batch_size {
@@ -244,7 +221,7 @@ impl RawProducer for ClusterProducer {
     }
 
     async fn flush(&mut self) -> Result<()> {
-        let all: Vec<i32> = (0..self.partitions).collect();
+        let all: Vec<i32> = (0..self.partitioner.partitions()).collect();
         let timeout = self.timeout;
         match tokio::time::timeout(timeout, self.send_partitions(all)).await {
             Ok(r) => r,

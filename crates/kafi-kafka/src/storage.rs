@@ -5,40 +5,32 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use kafi_config::{KafiSettings, SharedSettings, StorageConfig, StorageKind};
+use kafi_config::StorageConfig;
 use kafi_core::storage::{ConsumerOptions, ProducerOptions};
 use kafi_core::topic::{validate_topic_name, NamePattern};
 use kafi_core::{
     Acl, Error, GroupDescription, PartitionInfo, RawConsumer, RawProducer, Result, Storage,
-    TopicInfo, TopicSpec,
+    StorageKind, TopicInfo, TopicSpec,
 };
-use kafka_protocol::messages::create_acls_request::AclCreation;
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
-use kafka_protocol::messages::delete_acls_request::DeleteAclsFilter;
-use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
-use kafka_protocol::messages::incremental_alter_configs_request::{
-    AlterConfigsResource, AlterableConfig,
-};
 use kafka_protocol::messages::{
-    CreateAclsRequest, CreatePartitionsRequest, CreateTopicsRequest, DeleteAclsRequest,
-    DeleteGroupsRequest, DescribeAclsRequest, DescribeClusterRequest, DescribeConfigsRequest,
-    DescribeGroupsRequest, GroupId, IncrementalAlterConfigsRequest, ListGroupsRequest,
+    CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DescribeGroupsRequest,
+    GroupId, ListGroupsRequest,
 };
 use kafka_protocol::protocol::StrBytes;
 use tokio::sync::OnceCell;
 
-use crate::acl;
 use crate::client::{topic_name, Client};
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, ClusterOptions};
+use crate::configs::{RESOURCE_BROKER, RESOURCE_TOPIC};
 use crate::consumer::ClusterConsumer;
-use crate::error::{check, to_core, KafkaError};
+use crate::deletion::rskafka_error;
+use crate::error::{check, to_core, Error as KafkaError, ErrorCode};
 use crate::ops;
 use crate::producer::ClusterProducer;
 
 const ADMIN_TIMEOUT_MS: i32 = 30_000;
-const RESOURCE_TOPIC: i8 = 2;
-const RESOURCE_BROKER: i8 = 4;
 
 /// A Kafka cluster (the seed's `Cluster`).
 #[derive(Debug, Clone)]
@@ -49,8 +41,9 @@ pub struct ClusterStorage {
 pub(crate) struct Inner {
     pub(crate) client: Arc<Client>,
     name: String,
-    settings: SharedSettings,
-    rskafka: OnceCell<rskafka::client::Client>,
+    /// `retention.ms` of topics created without one.
+    retention_ms: i64,
+    pub(crate) rskafka: OnceCell<rskafka::client::Client>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -62,41 +55,47 @@ impl std::fmt::Debug for Inner {
     }
 }
 
-fn kerr(e: KafkaError) -> Error {
+pub(crate) fn kerr(e: KafkaError) -> Error {
     e.into()
 }
 
 impl ClusterStorage {
-    /// Connects to the cluster a configuration describes (its `kafka`
-    /// section and `kafi` settings).
+    /// Connects to the cluster a configuration describes: its `kafka`
+    /// section, with the [`ClusterOptions`] of its `kafi` section. Named
+    /// `cluster:NAME` in messages.
     pub async fn connect(config: &StorageConfig) -> Result<Self> {
         let client_config = ClientConfig::from_storage(config)?;
         Self::connect_with(
             client_config,
             format!("cluster:{}", config.name),
-            config.kafi.clone(),
+            &ClusterOptions::from(&config.kafi),
         )
         .await
     }
 
-    /// Connects to a PLAINTEXT cluster at `bootstrap` with the given settings.
-    pub async fn connect_plaintext(bootstrap: &str, settings: KafiSettings) -> Result<Self> {
-        let config = ClientConfig::plaintext(bootstrap, &settings);
+    /// Connects to a PLAINTEXT cluster at `bootstrap` (comma-separated
+    /// `host:port`s) with `options` (or the `kafi` settings they come from).
+    pub async fn connect_plaintext(
+        bootstrap: &str,
+        options: impl Into<ClusterOptions>,
+    ) -> Result<Self> {
+        let options = options.into();
+        let config = ClientConfig::plaintext(bootstrap, &options);
         let name = format!("cluster:{}", config.bootstrap_text);
-        Self::connect_with(config, name, settings).await
+        Self::connect_with(config, name, &options).await
     }
 
     async fn connect_with(
         config: ClientConfig,
         name: String,
-        settings: KafiSettings,
+        options: &ClusterOptions,
     ) -> Result<Self> {
         let client = Client::connect(config).await.map_err(kerr)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
                 name,
-                settings: SharedSettings::new(settings),
+                retention_ms: options.retention_ms,
                 rskafka: OnceCell::new(),
             }),
         })
@@ -104,163 +103,8 @@ impl ClusterStorage {
 }
 
 impl Inner {
-    fn deadline(&self) -> Duration {
+    pub(crate) fn deadline(&self) -> Duration {
         self.client.config.deadline()
-    }
-
-    /// The rskafka client (topic deletion, record deletion), built on first
-    /// use with the same retry deadline.
-    async fn rskafka(&self) -> Result<&rskafka::client::Client> {
-        self.rskafka
-            .get_or_try_init(|| async {
-                let config = &self.client.config;
-                let backoff = rskafka::BackoffConfig {
-                    init_backoff: config.interval.max(Duration::from_millis(50)),
-                    max_backoff: config.interval.max(Duration::from_millis(50)) * 4,
-                    base: 2.0,
-                    deadline: Some(self.deadline()),
-                };
-                let mut builder = rskafka::client::ClientBuilder::new(config.bootstrap.clone())
-                    .client_id(config.client_id.clone())
-                    .backoff_config(backoff);
-                if let Some(tls) = &config.tls {
-                    builder = builder.tls_config(tls.clone());
-                }
-                if config.security.sasl() {
-                    use rskafka::client::{Credentials, SaslConfig};
-                    let credentials = Credentials::new(
-                        config.username.clone().unwrap_or_default(),
-                        config.password().to_owned(),
-                    );
-                    builder = builder.sasl_config(match config.mechanism {
-                        crate::config::SaslMechanism::Plain => SaslConfig::Plain(credentials),
-                        crate::config::SaslMechanism::ScramSha256 => {
-                            SaslConfig::ScramSha256(credentials)
-                        }
-                        crate::config::SaslMechanism::ScramSha512 => {
-                            SaslConfig::ScramSha512(credentials)
-                        }
-                    });
-                }
-                builder
-                    .build()
-                    .await
-                    .map_err(|e| rskafka_error("connect", &config.bootstrap_text, e))
-            })
-            .await
-    }
-
-    pub(crate) async fn brokers(&self) -> Result<BTreeMap<i32, String>> {
-        let described = async {
-            let response = self
-                .client
-                .request(&DescribeClusterRequest::default())
-                .await?;
-            check(
-                "DescribeCluster",
-                "",
-                response.error_code,
-                response.error_message.as_deref(),
-            )?;
-            Ok::<_, KafkaError>(
-                response
-                    .brokers
-                    .iter()
-                    .map(|b| (b.broker_id.0, format!("{}:{}", b.host, b.port)))
-                    .collect::<BTreeMap<_, _>>(),
-            )
-        }
-        .await;
-        match described {
-            Ok(b) => Ok(b),
-            // Brokers without DescribeCluster: Metadata lists them too.
-            Err(KafkaError::Unsupported(_)) => {
-                self.client.metadata(Some(&[])).await.map_err(kerr)?;
-                Ok(self.client.brokers())
-            }
-            Err(e) => Err(kerr(e)),
-        }
-    }
-
-    async fn describe_configs(
-        &self,
-        resource_type: i8,
-        name: &str,
-    ) -> Result<BTreeMap<String, String>> {
-        let request = DescribeConfigsRequest::default().with_resources(vec![
-            DescribeConfigsResource::default()
-                .with_resource_type(resource_type)
-                .with_resource_name(StrBytes::from_string(name.to_owned()))
-                .with_configuration_keys(None),
-        ]);
-        let response = if resource_type == RESOURCE_BROKER {
-            let id: i32 = name.parse().map_err(|_| {
-                Error::InvalidArgument(format!("broker id {name:?} is not a number"))
-            })?;
-            self.client.request_broker(id, &request).await
-        } else {
-            self.client.request(&request).await
-        }
-        .map_err(kerr)?;
-        let mut out = BTreeMap::new();
-        for r in response.results {
-            check(
-                "DescribeConfigs",
-                &r.resource_name,
-                r.error_code,
-                r.error_message.as_deref(),
-            )
-            .map_err(|e| to_core(e, (resource_type == RESOURCE_TOPIC).then_some(name), None))?;
-            for c in r.configs {
-                if let Some(v) = c.value {
-                    out.insert(c.name.to_string(), v.to_string());
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    async fn alter_configs(
-        &self,
-        resource_type: i8,
-        name: &str,
-        entries: &BTreeMap<String, String>,
-    ) -> Result<()> {
-        let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
-            AlterConfigsResource::default()
-                .with_resource_type(resource_type)
-                .with_resource_name(StrBytes::from_string(name.to_owned()))
-                .with_configs(
-                    entries
-                        .iter()
-                        .map(|(k, v)| {
-                            AlterableConfig::default()
-                                .with_name(StrBytes::from_string(k.clone()))
-                                .with_config_operation(0)
-                                .with_value(Some(StrBytes::from_string(v.clone())))
-                        })
-                        .collect(),
-                ),
-        ]);
-        let response = if resource_type == RESOURCE_BROKER {
-            let id: i32 = name.parse().map_err(|_| {
-                Error::InvalidArgument(format!("broker id {name:?} is not a number"))
-            })?;
-            self.client.request_broker(id, &request).await
-        } else {
-            self.client.request(&request).await
-        }
-        .map_err(kerr)?;
-        for r in response.responses {
-            check(
-                "IncrementalAlterConfigs",
-                &r.resource_name,
-                r.error_code,
-                r.error_message.as_deref(),
-            )
-            .map_err(|e| to_core(e, (resource_type == RESOURCE_TOPIC).then_some(name), None))?;
-        }
-        Ok(())
     }
 
     /// Waits until the topic's existence is `exists` (admin operations are
@@ -286,7 +130,7 @@ impl Inner {
     pub(crate) async fn topic_exists(&self, topic: &str) -> Result<bool> {
         match self.client.topic(topic).await {
             Ok(meta) => Ok(meta.count() > 0),
-            Err(e) if e.code() == Some(3) => Ok(false),
+            Err(e) if e.code() == Some(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION) => Ok(false),
             Err(e) => Err(kerr(e)),
         }
     }
@@ -294,19 +138,6 @@ impl Inner {
     pub(crate) async fn coordinator(&self, group: &str) -> Result<String> {
         self.client.coordinator(group).await.map_err(kerr)
     }
-}
-
-fn rskafka_error(operation: &'static str, target: &str, e: rskafka::client::error::Error) -> Error {
-    let text = e.to_string();
-    let reason = if text.contains("deadline") || text.contains("poisoned") {
-        format!(
-            "the broker did not complete the request within the retry deadline \
-             (block.num.retries × block.interval); the broker may not support it: {text}"
-        )
-    } else {
-        text
-    };
-    Error::backend(operation, target, reason)
 }
 
 #[async_trait]
@@ -319,17 +150,13 @@ impl Storage for ClusterStorage {
         &self.inner.name
     }
 
-    fn settings(&self) -> &SharedSettings {
-        &self.inner.settings
-    }
-
     async fn list_topics(&self, pattern: Option<&str>, detailed: bool) -> Result<Vec<TopicInfo>> {
         let pattern = NamePattern::new(pattern)?;
         let response = self.inner.client.metadata(None).await.map_err(kerr)?;
         let mut names: Vec<String> = response
             .topics
             .iter()
-            .filter(|t| !t.is_internal && t.error_code == 0)
+            .filter(|t| !t.is_internal && ErrorCode(t.error_code).is_ok())
             .filter_map(|t| t.name.as_ref().map(|n| n.0.to_string()))
             .filter(|n| !n.starts_with("__") && pattern.matches(n))
             .collect();
@@ -377,7 +204,7 @@ impl Storage for ClusterStorage {
         let mut config = spec.config.clone();
         config
             .entry("retention.ms".into())
-            .or_insert_with(|| self.inner.settings.get().retention_ms.to_string());
+            .or_insert_with(|| self.inner.retention_ms.to_string());
         let request = CreateTopicsRequest::default()
             .with_timeout_ms(ADMIN_TIMEOUT_MS)
             .with_topics(vec![CreatableTopic::default()
@@ -664,7 +491,9 @@ impl Storage for ClusterStorage {
             // Ask for the topic's partitions explicitly.
             let meta = match client.topic(t).await {
                 Ok(meta) => meta,
-                Err(e) if e.code() == Some(3) => return Ok(BTreeMap::new()),
+                Err(e) if e.code() == Some(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION) => {
+                    return Ok(BTreeMap::new())
+                }
                 Err(e) => return Err(e.into()),
             };
             let partitions: Vec<i32> = meta.partitions.iter().map(|(p, _)| *p).collect();
@@ -731,96 +560,15 @@ impl Storage for ClusterStorage {
     }
 
     async fn acls(&self, filter: &Acl) -> Result<Vec<Acl>> {
-        let c = acl::codes(filter, true)?;
-        let request = DescribeAclsRequest::default()
-            .with_resource_type_filter(c.resource_type)
-            .with_resource_name_filter(acl::opt(&filter.resource_name).map(StrBytes::from_string))
-            .with_pattern_type_filter(c.pattern_type)
-            .with_principal_filter(acl::opt(&filter.principal).map(StrBytes::from_string))
-            .with_host_filter(acl::opt(&filter.host).map(StrBytes::from_string))
-            .with_operation(c.operation)
-            .with_permission_type(c.permission);
-        let response = self.inner.client.request(&request).await.map_err(kerr)?;
-        check(
-            "describe ACLs",
-            "",
-            response.error_code,
-            response.error_message.as_deref(),
-        )
-        .map_err(kerr)?;
-        let mut out = Vec::new();
-        for r in response.resources {
-            for a in r.acls {
-                out.push(acl::from_codes(
-                    r.resource_type,
-                    &r.resource_name,
-                    r.pattern_type,
-                    &a.principal,
-                    &a.host,
-                    a.operation,
-                    a.permission_type,
-                ));
-            }
-        }
-        out.sort();
-        Ok(out)
+        self.inner.describe_acls(filter).await
     }
 
     async fn create_acl(&self, binding: &Acl) -> Result<()> {
-        let c = acl::codes(binding, false)?;
-        if binding.principal.is_empty() {
-            return Err(Error::InvalidArgument(
-                "an ACL needs a principal (e.g. User:alice)".into(),
-            ));
-        }
-        let request = CreateAclsRequest::default().with_creations(vec![AclCreation::default()
-            .with_resource_type(c.resource_type)
-            .with_resource_name(StrBytes::from_string(binding.resource_name.clone()))
-            .with_resource_pattern_type(c.pattern_type)
-            .with_principal(StrBytes::from_string(binding.principal.clone()))
-            .with_host(StrBytes::from_string(if binding.host.is_empty() {
-                "*".to_owned()
-            } else {
-                binding.host.clone()
-            }))
-            .with_operation(c.operation)
-            .with_permission_type(c.permission)]);
-        let response = self.inner.client.request(&request).await.map_err(kerr)?;
-        for r in response.results {
-            check("create ACL", "", r.error_code, r.error_message.as_deref()).map_err(kerr)?;
-        }
-        Ok(())
+        self.inner.create_acl(binding).await
     }
 
     async fn delete_acls(&self, filter: &Acl) -> Result<Vec<Acl>> {
-        let c = acl::codes(filter, true)?;
-        let request = DeleteAclsRequest::default().with_filters(vec![DeleteAclsFilter::default()
-            .with_resource_type_filter(c.resource_type)
-            .with_resource_name_filter(acl::opt(&filter.resource_name).map(StrBytes::from_string))
-            .with_pattern_type_filter(c.pattern_type)
-            .with_principal_filter(acl::opt(&filter.principal).map(StrBytes::from_string))
-            .with_host_filter(acl::opt(&filter.host).map(StrBytes::from_string))
-            .with_operation(c.operation)
-            .with_permission_type(c.permission)]);
-        let response = self.inner.client.request(&request).await.map_err(kerr)?;
-        let mut out = Vec::new();
-        for r in response.filter_results {
-            check("delete ACLs", "", r.error_code, r.error_message.as_deref()).map_err(kerr)?;
-            for m in r.matching_acls {
-                check("delete ACL", "", m.error_code, m.error_message.as_deref()).map_err(kerr)?;
-                out.push(acl::from_codes(
-                    m.resource_type,
-                    &m.resource_name,
-                    m.pattern_type,
-                    &m.principal,
-                    &m.host,
-                    m.operation,
-                    m.permission_type,
-                ));
-            }
-        }
-        out.sort();
-        Ok(out)
+        self.inner.delete_acls(filter).await
     }
 
     async fn producer(

@@ -15,7 +15,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::{Error, RegistryApi, Result};
+use crate::{Error, Result, SchemaRegistry};
 
 const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
@@ -346,7 +346,7 @@ fn flag(b: bool) -> String {
 }
 
 #[async_trait]
-impl RegistryApi for RegistryClient {
+impl SchemaRegistry for RegistryClient {
     async fn get_subjects(
         &self,
         prefix: Option<&str>,

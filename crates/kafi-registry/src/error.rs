@@ -1,10 +1,10 @@
 //! Typed Schema Registry errors, keeping the registry's error code and message.
 
+pub use kafi_core::BoxError;
+use kafi_core::ErrorKind;
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// A boxed underlying error.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A Schema Registry error. The variants with a Confluent error code carry
 /// the server's message as it was sent.
@@ -77,7 +77,7 @@ pub enum Error {
     Config(String),
     /// The emulated registry's storage failed.
     #[error("emulated schema registry storage: {0}")]
-    Storage(#[source] BoxError),
+    Storage(#[source] kafi_core::Error),
 }
 
 impl Error {
@@ -147,14 +147,35 @@ impl Error {
         }
     }
 
-    /// Whether retrying may help (unreachable, 5xx).
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Unreachable { .. })
-            || matches!(self, Error::Server { status, .. } if *status >= 500)
+    /// What kind of failure this is (Confluent's codes by their meaning:
+    /// 404xx not found, 409 and the deletes out of order a conflict, 42201
+    /// invalid data, 42202/42203 invalid arguments, 401/403 auth).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::SubjectNotFound(_)
+            | Error::VersionNotFound(_)
+            | Error::SchemaNotFound(_)
+            | Error::SubjectSoftDeleted(_)
+            | Error::VersionSoftDeleted(_) => ErrorKind::NotFound,
+            Error::SubjectNotSoftDeleted(_)
+            | Error::VersionNotSoftDeleted(_)
+            | Error::Incompatible(_) => ErrorKind::Conflict,
+            Error::InvalidSchema(_) => ErrorKind::InvalidData,
+            Error::InvalidVersion(_) | Error::InvalidCompatibilityLevel(_) => {
+                ErrorKind::InvalidArgument
+            }
+            Error::Unauthorized(_) | Error::Forbidden(_) => ErrorKind::Auth,
+            Error::Server { status, .. } if *status >= 500 => ErrorKind::Unavailable,
+            Error::Server { status: 404, .. } => ErrorKind::NotFound,
+            Error::Server { .. } => ErrorKind::Backend,
+            Error::Unreachable { .. } => ErrorKind::Unavailable,
+            Error::Config(_) => ErrorKind::Config,
+            Error::Storage(e) => e.kind(),
+        }
     }
 
-    /// Wraps into kafi-serde's error for the codec and the shell.
-    pub fn into_serde(self, operation: impl Into<String>) -> kafi_serde::Error {
-        kafi_serde::Error::registry(operation, self)
+    /// Whether retrying may help (unreachable, 5xx).
+    pub fn is_retryable(&self) -> bool {
+        self.kind().is_retryable()
     }
 }

@@ -1,7 +1,8 @@
-//! The emulated registry over Confluent's Schema Registry REST API: the
-//! endpoints [`RegistryClient`](crate::RegistryClient) and Confluent's own
-//! clients use, with Confluent's status codes and
-//! `{"error_code": N, "message": "..."}` error bodies.
+//! Any [`SchemaRegistry`] (usually the emulated one) over Confluent's
+//! Schema Registry REST API: the endpoints
+//! [`RegistryClient`](crate::RegistryClient) and Confluent's own clients
+//! use, with Confluent's status codes and `{"error_code": N, "message":
+//! "..."}` error bodies.
 //!
 //! | endpoint | answer |
 //! | --- | --- |
@@ -35,9 +36,9 @@ use kafi_serde::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::{EmulatedRegistry, Error, RegistryApi};
+use crate::{Error, SchemaRegistry};
 
-type Shared = State<Arc<EmulatedRegistry>>;
+type Shared = State<Arc<dyn SchemaRegistry>>;
 type Params = Query<HashMap<String, String>>;
 
 struct ApiError(Error);
@@ -209,15 +210,17 @@ async fn delete_version(
 
 async fn schema_by_id(State(r): Shared, Path(id): Path<i32>, Query(q): Params) -> Answer {
     let schema = r.get_schema(id).await?;
-    let text = match schema.schema_type {
-        #[cfg(feature = "serde-protobuf")]
-        SchemaType::Protobuf if q.get("format").is_some_and(|f| f == "serialized") => {
-            kafi_serde::formats::protobuf::to_serialized(&schema.schema)
-                .map_err(Error::InvalidSchema)?
-        }
-        _ => schema.schema.clone(),
-    };
-    let _ = &q; // read only with serde-protobuf
+    // Rewritten only for Protobuf's `?format=serialized`.
+    #[cfg_attr(not(feature = "serde-protobuf"), allow(unused_mut))]
+    let mut text = schema.schema.clone();
+    #[cfg(feature = "serde-protobuf")]
+    if schema.schema_type == SchemaType::Protobuf
+        && q.get("format").is_some_and(|f| f == "serialized")
+    {
+        text = kafi_serde::formats::protobuf::to_serialized(&schema.schema)
+            .map_err(Error::InvalidSchema)?;
+    }
+    let _ = &q;
     let mut v = json!({"schema": text});
     if schema.schema_type != SchemaType::Avro {
         v["schemaType"] = json!(schema.schema_type);
@@ -241,7 +244,7 @@ struct LevelBody {
     compatibility: String,
 }
 
-async fn set_level(r: &EmulatedRegistry, subject: Option<&str>, body: &Bytes) -> Answer {
+async fn set_level(r: &dyn SchemaRegistry, subject: Option<&str>, body: &Bytes) -> Answer {
     let level: Compatibility = serde_json::from_slice::<LevelBody>(body)
         .map_err(|e| e.to_string())
         .and_then(|b| b.compatibility.parse())
@@ -258,7 +261,7 @@ async fn global_config(State(r): Shared) -> Answer {
 }
 
 async fn put_global_config(State(r): Shared, body: Bytes) -> Answer {
-    set_level(&r, None, &body).await
+    set_level(r.as_ref(), None, &body).await
 }
 
 async fn subject_config(State(r): Shared, Path(subject): Path<String>) -> Answer {
@@ -266,7 +269,7 @@ async fn subject_config(State(r): Shared, Path(subject): Path<String>) -> Answer
 }
 
 async fn put_subject_config(State(r): Shared, Path(subject): Path<String>, body: Bytes) -> Answer {
-    set_level(&r, Some(&subject), &body).await
+    set_level(r.as_ref(), Some(&subject), &body).await
 }
 
 async fn compatibility_all(State(r): Shared, Path(subject): Path<String>, body: Bytes) -> Answer {
@@ -293,7 +296,7 @@ async fn not_found() -> Answer {
 }
 
 /// The REST API's routes over `registry`.
-pub fn router(registry: Arc<EmulatedRegistry>) -> Router {
+pub fn router(registry: Arc<dyn SchemaRegistry>) -> Router {
     Router::new()
         .route("/", get(root))
         .route("/subjects", get(subjects))
@@ -330,7 +333,7 @@ pub fn router(registry: Arc<EmulatedRegistry>) -> Router {
 /// Serves `registry` on `addr` until the process ends; calls `ready` with
 /// the bound address (useful with port 0).
 pub async fn serve(
-    registry: Arc<EmulatedRegistry>,
+    registry: Arc<dyn SchemaRegistry>,
     addr: SocketAddr,
     ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {

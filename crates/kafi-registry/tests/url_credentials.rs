@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
 use kafi_config::SchemaRegistrySection;
-use kafi_registry::{ClientConfig, Error, RegistryApi, RegistryClient};
+use kafi_registry::{ClientConfig, Error, RegistryClient, SchemaRegistry};
 use kafi_serde::SubjectFilter;
 
 const PASSWORD: &str = "hunter2-in-url";

@@ -1,12 +1,11 @@
 //! The errors of this crate.
 
 use kafi_config::SerdeType;
+pub use kafi_core::BoxError;
+use kafi_core::ErrorKind;
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// A boxed error from a schema registry client or another library.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// An error while decoding or encoding a message.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +73,8 @@ pub enum Error {
     Registry {
         /// What was being done (e.g. "register subject topic-value").
         operation: String,
+        /// What kind of failure the registry reported.
+        kind: ErrorKind,
         /// The underlying error.
         #[source]
         source: BoxError,
@@ -81,10 +82,38 @@ pub enum Error {
 }
 
 impl Error {
-    /// Wraps a schema registry failure with the operation that failed.
-    pub fn registry(operation: impl Into<String>, source: impl Into<BoxError>) -> Self {
+    /// What kind of failure this is: a key, value, envelope or schema that
+    /// does not fit is [`ErrorKind::InvalidData`], a missing schema id
+    /// [`ErrorKind::NotFound`], a schema type without a registry
+    /// [`ErrorKind::Config`]; a registry failure is of the kind the
+    /// registry reported.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Decode { .. }
+            | Error::Encode { .. }
+            | Error::Envelope { .. }
+            | Error::InvalidSchema { .. } => ErrorKind::InvalidData,
+            Error::Unsupported { .. } => ErrorKind::Config,
+            Error::SchemaNotFound { .. } => ErrorKind::NotFound,
+            Error::Registry { kind, .. } => *kind,
+        }
+    }
+
+    /// Whether retrying may help (a registry that was unreachable).
+    pub fn is_retryable(&self) -> bool {
+        self.kind().is_retryable()
+    }
+
+    /// Wraps a schema registry failure of `kind` with the operation that
+    /// failed.
+    pub fn registry(
+        operation: impl Into<String>,
+        kind: ErrorKind,
+        source: impl Into<BoxError>,
+    ) -> Self {
         Error::Registry {
             operation: operation.into(),
+            kind,
             source: source.into(),
         }
     }

@@ -14,7 +14,7 @@
 //!
 //! The schema registry types are behind the features `serde-avro`,
 //! `serde-protobuf` and `serde-jsonschema`; they get schemas through a
-//! [`SchemaLookup`] (the registry client or the emulated registry of
+//! [`SchemaLookup`] (over the registry client or the emulated registry of
 //! `kafi-registry`), so this crate makes no network calls. Decoding and
 //! encoding stay synchronous: the async `prepare_*` steps fetch or register
 //! schemas first and cache them by id.
@@ -105,8 +105,8 @@ pub use kafi_config::SerdeType;
 pub use message::{Data, KeyValueTypes, Message};
 pub use nesting::{check_json_nesting, NestingError, MAX_JSON_NESTING};
 pub use schema::{
-    Compatibility, RegisteredSchema, Schema, SchemaInfo, SchemaLookup, SchemaReference,
-    SchemaRegistry, SchemaType, SubjectFilter, SubjectVersion,
+    Compatibility, RegisteredSchema, Schema, SchemaInfo, SchemaLookup, SchemaReference, SchemaType,
+    SubjectFilter, SubjectVersion,
 };
 
 use kafi_core::{ProduceRecord, RawMessage};

@@ -1,4 +1,9 @@
-//! Schemas and the schema lookup the schema registry types will use.
+//! Schemas, the types of the Schema Registry's answers, and
+//! [`SchemaLookup`], the one registry interface the codecs need.
+//!
+//! The registry administration API (subjects, versions, compatibility)
+//! is `kafi_registry::SchemaRegistry`; an adapter there gives codecs a
+//! [`SchemaLookup`] over any registry.
 
 use std::fmt;
 
@@ -70,10 +75,13 @@ impl Schema {
     }
 }
 
-/// Looks schemas up by id and registers new ones.
+/// Looks schemas up by id and registers new ones: what the avro, protobuf
+/// and jsonschema codecs need of a Schema Registry.
 ///
-/// Implemented by the Schema Registry client and by the emulated registry of
-/// the file storage; this crate itself makes no network calls.
+/// `kafi-registry` implements it over its REST client and its emulated
+/// registry (`kafi_registry::RegistryLookup`); this crate itself makes no
+/// network calls. A missing id is [`Error::SchemaNotFound`](crate::Error::SchemaNotFound),
+/// other failures [`Error::Registry`](crate::Error::Registry).
 #[async_trait]
 pub trait SchemaLookup: Send + Sync + fmt::Debug {
     /// The schema registered with `id`.
@@ -242,7 +250,7 @@ pub struct SubjectVersion {
     pub version: i32,
 }
 
-/// Which subjects [`SchemaRegistry::get_subjects`] lists.
+/// Which subjects a registry's `get_subjects` lists.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SubjectFilter {
     /// Live subjects only (the default).
@@ -252,65 +260,4 @@ pub enum SubjectFilter {
     WithDeleted,
     /// Soft-deleted subjects only.
     OnlyDeleted,
-}
-
-/// The Schema Registry's administration API with the seed's names.
-///
-/// Implemented by `kafi-registry`'s REST client and its emulated registry;
-/// errors are [`Error::Registry`](crate::Error::Registry) wrapping the
-/// implementation's typed error (which keeps the registry's error code).
-#[async_trait]
-pub trait SchemaRegistry: SchemaLookup {
-    /// Subjects (sorted), optionally only those starting with `prefix`.
-    async fn get_subjects(
-        &self,
-        prefix: Option<&str>,
-        filter: SubjectFilter,
-    ) -> Result<Vec<String>>;
-    /// Registers `schema` under `subject` (or finds it); returns its id.
-    async fn register_schema(&self, subject: &str, schema: &Schema) -> Result<i32>;
-    /// The version of `subject` holding `schema`.
-    async fn lookup_schema(
-        &self,
-        subject: &str,
-        schema: &Schema,
-        deleted: bool,
-    ) -> Result<RegisteredSchema>;
-    /// The schema with `id`.
-    async fn get_schema(&self, id: i32) -> Result<Schema>;
-    /// Subjects and versions using schema `id`.
-    async fn get_schema_versions(&self, id: i32) -> Result<Vec<SubjectVersion>>;
-    /// The latest version of `subject`.
-    async fn get_latest_version(&self, subject: &str) -> Result<RegisteredSchema>;
-    /// One version of `subject`.
-    async fn get_version(
-        &self,
-        subject: &str,
-        version: i32,
-        deleted: bool,
-    ) -> Result<RegisteredSchema>;
-    /// The versions of `subject`.
-    async fn get_versions(&self, subject: &str, deleted: bool) -> Result<Vec<i32>>;
-    /// Deletes `subject` (soft, or `permanent` after a soft delete);
-    /// returns the deleted versions.
-    async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<i32>>;
-    /// Deletes one version; returns it.
-    async fn delete_version(&self, subject: &str, version: i32, permanent: bool) -> Result<i32>;
-    /// The compatibility level of `subject` (its own, else the global one),
-    /// or the global one.
-    async fn get_compatibility(&self, subject: Option<&str>) -> Result<Compatibility>;
-    /// Sets the compatibility level of `subject` or the global one.
-    async fn set_compatibility(
-        &self,
-        subject: Option<&str>,
-        level: Compatibility,
-    ) -> Result<Compatibility>;
-    /// Whether `schema` is compatible with `subject` at `version` (`None`:
-    /// the versions the subject's level asks for).
-    async fn test_compatibility(
-        &self,
-        subject: &str,
-        schema: &Schema,
-        version: Option<i32>,
-    ) -> Result<bool>;
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use kafi_core::ErrorKind;
 use kafi_core::{ProduceRecord, RawMessage, Timestamp};
 use kafi_serde::{
     message_to_json_value, Codec, Data, Error, KeyValueTypes, Message, Result, Schema,
@@ -343,7 +344,11 @@ impl SchemaLookup for OneSchema {
         if *schema == self.0 {
             Ok(1)
         } else {
-            Err(Error::registry("register", "only one schema"))
+            Err(Error::registry(
+                "register",
+                ErrorKind::Conflict,
+                "only one schema",
+            ))
         }
     }
 }
@@ -361,10 +366,17 @@ fn a_codec_keeps_its_schema_lookup() {
         serde_json::to_string(&SchemaType::Json).unwrap(),
         "\"JSON\""
     );
+    let unreachable = Error::registry(
+        "register subject t-value",
+        ErrorKind::Unavailable,
+        "connection refused",
+    );
     assert_eq!(
-        Error::registry("register subject t-value", "connection refused").to_string(),
+        unreachable.to_string(),
         "schema registry: register subject t-value: connection refused"
     );
+    assert_eq!(unreachable.kind(), ErrorKind::Unavailable);
+    assert!(unreachable.is_retryable());
 }
 
 fn nested(depth: usize) -> String {

@@ -1,5 +1,7 @@
 //! Errors of the shell layer.
 
+use kafi_core::ErrorKind;
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -16,6 +18,10 @@ pub enum Error {
     /// A key or value could not be (de)serialized.
     #[error(transparent)]
     Serde(#[from] kafi_serde::Error),
+    /// The schema registry failed; Confluent's error code and message are
+    /// kept (see [`kafi_registry::Error::status_and_code`]).
+    #[error(transparent)]
+    Registry(#[from] kafi_registry::Error),
     /// A user function (map, filter, jq expression, ...) failed on a message.
     #[error("{operation} failed on {topic} partition {partition} offset {offset}: {source}")]
     Function {
@@ -78,4 +84,46 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+}
+
+impl Error {
+    /// What kind of failure this is: that of the storage, codec or
+    /// registry error inside, of the failure that stopped a copy or read
+    /// part-way, [`ErrorKind::Interrupted`] for a stop request, and
+    /// [`ErrorKind::InvalidArgument`] for a bad expression or argument.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Storage(e) => e.kind(),
+            Error::Serde(e) => e.kind(),
+            Error::Registry(e) => e.kind(),
+            Error::Function { source, .. } => match source.downcast_ref::<kafi_serde::Error>() {
+                Some(e) => e.kind(),
+                None => ErrorKind::Other,
+            },
+            Error::Regex { .. } | Error::Jq { .. } | Error::InvalidArgument(_) => {
+                ErrorKind::InvalidArgument
+            }
+            Error::ReadInterrupted { source, .. } | Error::Interrupted { source, .. } => {
+                source.kind()
+            }
+            Error::Stopped { .. } => ErrorKind::Interrupted,
+        }
+    }
+
+    /// Whether retrying may help.
+    pub fn is_retryable(&self) -> bool {
+        self.kind().is_retryable()
+    }
+
+    /// The signal that stopped the work, if it was stopped on request
+    /// (also inside the counts of a partial copy or read).
+    pub fn signal(&self) -> Option<i32> {
+        match self {
+            Error::Stopped { signal } => Some(*signal),
+            Error::ReadInterrupted { source, .. } | Error::Interrupted { source, .. } => {
+                source.signal()
+            }
+            _ => None,
+        }
+    }
 }

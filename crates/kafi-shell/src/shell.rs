@@ -8,9 +8,10 @@ use kafi_config::{KafiSettings, SharedSettings};
 use kafi_core::message::now_millis;
 use kafi_core::storage::{ConsumerOptions, ProducerOptions, StartOffsets};
 use kafi_core::{GroupDescription, ProduceRecord, RawMessage, Storage, TopicInfo, TopicSpec};
+use kafi_registry::{RegistryLookup, SchemaRegistry};
 use kafi_serde::{
-    Codec, Compatibility, Message, RegisteredSchema, Schema, SchemaLookup, SchemaRegistry,
-    SubjectFilter, SubjectVersion,
+    Codec, Compatibility, Message, RegisteredSchema, Schema, SchemaLookup, SubjectFilter,
+    SubjectVersion,
 };
 
 use crate::client::{Consumer, Producer};
@@ -24,6 +25,7 @@ use crate::{Error, FnError, Result};
 #[derive(Clone, Debug)]
 pub struct Shell {
     storage: Arc<dyn Storage>,
+    settings: SharedSettings,
     registry: Option<Registry>,
 }
 
@@ -55,10 +57,12 @@ fn function_error(operation: &'static str, m: &RawMessage, source: FnError) -> E
 }
 
 impl Shell {
-    /// Wraps a storage.
-    pub fn new(storage: Arc<dyn Storage>) -> Self {
+    /// Wraps a storage, with the run-time settings (the config's `kafi`
+    /// section) that every command reads.
+    pub fn new(storage: Arc<dyn Storage>, settings: impl Into<SharedSettings>) -> Self {
         Self {
             storage,
+            settings: settings.into(),
             registry: None,
         }
     }
@@ -66,9 +70,9 @@ impl Shell {
     /// Uses `registry` (the REST client or the emulated registry of
     /// `kafi-registry`) for the avro, protobuf and jsonschema types and the
     /// schema registry administration methods.
-    pub fn with_schema_registry<R: SchemaRegistry + 'static>(mut self, registry: Arc<R>) -> Self {
+    pub fn with_schema_registry(mut self, registry: Arc<dyn SchemaRegistry>) -> Self {
         self.registry = Some(Registry {
-            lookup: registry.clone(),
+            lookup: Arc::new(RegistryLookup::new(registry.clone())),
             admin: registry,
         });
         self
@@ -228,11 +232,11 @@ impl Shell {
 
     /// The run-time settings.
     pub fn settings(&self) -> &SharedSettings {
-        self.storage.settings()
+        &self.settings
     }
 
     fn current(&self) -> KafiSettings {
-        self.storage.settings().get()
+        self.settings.get()
     }
 
     // ----- topics -------------------------------------------------------
@@ -1320,11 +1324,11 @@ macro_rules! accessors {
         impl Shell {$(
             $(#[$doc])*
             pub fn $get(&self) -> $ty {
-                self.storage.settings().get().$get
+                self.settings.get().$get
             }
             /// Sets the setting of the same name for this storage.
             pub fn $set(&self, value: $ty) {
-                self.storage.settings().update(|s| s.$get = value);
+                self.settings.update(|s| s.$get = value);
             }
         )*}
     };

@@ -40,7 +40,7 @@ pub(crate) struct TopicReader {
 impl TopicReader {
     pub(crate) async fn open(shell: &Shell, topic: &str, options: &ReadOptions) -> Result<Self> {
         let storage = shell.storage().as_ref();
-        let settings = storage.settings().get();
+        let settings = shell.settings().get();
         let named = options.group.is_some();
         let group = format!(
             "{}{}",
@@ -224,7 +224,7 @@ impl TopicWriter {
             }
         }
         let partitions = storage.partition_count(topic).await?;
-        let settings: KafiSettings = storage.settings().get();
+        let settings: KafiSettings = shell.settings().get();
         let producer = storage
             .producer(
                 topic,

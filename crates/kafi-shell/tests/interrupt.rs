@@ -13,8 +13,8 @@ async fn shell_with(dir: &std::path::Path, messages: usize) -> Shell {
         verbose: 0,
         ..KafiSettings::default()
     };
-    let storage = kafi_fs::FsStorage::local_at(dir, settings).expect("open local storage");
-    let shell = Shell::new(Arc::new(storage));
+    let storage = kafi_fs::FsStorage::local_at(dir).expect("open local storage");
+    let shell = Shell::new(Arc::new(storage), settings);
     shell.touch("t", 1, Default::default()).await.unwrap();
     let mut producer = shell.producer("t").await.unwrap();
     producer

@@ -82,7 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = std::path::absolute(root)?;
     let yaml = format!("local:\n  root.dir: {}\n", root.display());
     let config = StorageConfig::from_yaml_str(StorageKind::Local, "bench", &yaml, None)?;
-    let shell = kafi::open_config(&config)?;
+    let shell = kafi::open_config(&config).await?;
     if !shell.exists(topic).await? {
         shell.touch(topic, 1, Default::default()).await?;
     }

@@ -1,11 +1,12 @@
 //! A blocking API for scripts and notebooks: the same storages without
-//! async code. Each storage owns a small tokio runtime; do not call these
-//! methods from inside async code.
+//! async code. Each storage owns a small tokio runtime on which it runs
+//! [`crate::open`] and every command; do not call these methods from
+//! inside async code.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kafi_config::StorageKind;
+use kafi_config::{StorageConfig, StorageKind};
 use kafi_serde::Message;
 use kafi_shell::{FnError, Payload, ReadOptions, Result, WordCount, WriteOptions};
 
@@ -51,10 +52,20 @@ impl Cluster {
 }
 
 impl Shell {
-    /// Opens the storage `kind` named `name`.
+    /// Opens the storage `kind` named `name` ([`crate::open`]).
     pub fn open(kind: StorageKind, name: &str) -> Result<Self> {
         let runtime = runtime();
-        let inner = runtime.block_on(crate::open_async(kind, name))?;
+        let inner = runtime.block_on(crate::open(kind, name))?;
+        Ok(Self {
+            inner,
+            runtime: Arc::new(runtime),
+        })
+    }
+
+    /// Opens the storage a loaded config describes ([`crate::open_config`]).
+    pub fn open_config(config: &StorageConfig) -> Result<Self> {
+        let runtime = runtime();
+        let inner = runtime.block_on(crate::open_config(config))?;
         Ok(Self {
             inner,
             runtime: Arc::new(runtime),

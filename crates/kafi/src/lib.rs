@@ -28,56 +28,38 @@ pub use kafi_shell::{Error, ReadOptions, Result, Shell, WriteOptions};
 
 use std::sync::Arc;
 
+use kafi_config::BackendSection;
+use kafi_core::Storage;
+
 /// Opens the storage `kind` named `name` (a config resolved as described in
 /// [`StorageConfig::load`]).
-pub fn open(kind: StorageKind, name: &str) -> Result<Shell> {
+pub async fn open(kind: StorageKind, name: &str) -> Result<Shell> {
     let config = StorageConfig::load(kind, name).map_err(kafi_core::Error::from)?;
-    open_config(&config)
+    open_config(&config).await
 }
 
-/// Opens the storage `kind` named `name`, connecting to it if it is a
-/// cluster (works for every storage kind).
-pub async fn open_async(kind: StorageKind, name: &str) -> Result<Shell> {
-    let config = StorageConfig::load(kind, name).map_err(kafi_core::Error::from)?;
-    open_config_async(&config).await
-}
-
-/// Opens the storage a loaded config describes, connecting to it if it is a
-/// cluster (works for every storage kind).
-pub async fn open_config_async(config: &StorageConfig) -> Result<Shell> {
-    match config.kind {
-        #[cfg(feature = "cluster")]
-        StorageKind::Cluster => {
-            let storage: Arc<dyn kafi_core::Storage> =
-                Arc::new(kafi_kafka::ClusterStorage::connect(config).await?);
-            attach_schema_registry(Shell::new(storage), config)
+/// Opens the storage a loaded config describes, with the schema registry
+/// its `schema_registry` section selects and its `kafi` settings.
+///
+/// Each storage crate connects from the config itself; this is the one
+/// place that knows which crate serves which storage kind.
+pub async fn open_config(config: &StorageConfig) -> Result<Shell> {
+    let storage: Arc<dyn Storage> = match &config.backend {
+        // Every service of files and object stores; kafi-fs picks it.
+        BackendSection::Local(_) | BackendSection::S3(_) | BackendSection::AzureBlob(_) => {
+            Arc::new(kafi_fs::FsStorage::connect(config).await?)
         }
-        _ => open_config(config),
-    }
-}
-
-/// Opens the storage a loaded config describes. Storages that must connect
-/// first (clusters) need [`open_config_async`].
-pub fn open_config(config: &StorageConfig) -> Result<Shell> {
-    let storage: Arc<dyn kafi_core::Storage> = match config.kind {
-        StorageKind::Local => Arc::new(kafi_fs::FsStorage::local(config)?),
         #[cfg(feature = "cluster")]
-        StorageKind::Cluster => {
-            return Err(kafi_core::Error::Unsupported {
-                storage: "cluster",
-                operation: "opening without async (use open_config_async or the blocking API)",
-            }
-            .into())
-        }
+        BackendSection::Kafka(_) => Arc::new(kafi_kafka::ClusterStorage::connect(config).await?),
         other => {
             return Err(kafi_core::Error::Unsupported {
-                storage: other.as_str(),
+                storage: other.kind().as_str(),
                 operation: "opening (this storage kind is not built into this version of kafi)",
             }
             .into())
         }
     };
-    attach_schema_registry(Shell::new(storage), config)
+    attach_schema_registry(Shell::new(storage, config.kafi.clone()), config)
 }
 
 /// Kafka emulated on the local file system (the seed's `Local`).
@@ -87,8 +69,8 @@ pub struct Local;
 impl Local {
     /// Opens the local storage configured in `name` (e.g. `configs/locals/local.yaml`).
     #[allow(clippy::new_ret_no_self)]
-    pub fn new(name: &str) -> Result<Shell> {
-        open(StorageKind::Local, name)
+    pub async fn new(name: &str) -> Result<Shell> {
+        open(StorageKind::Local, name).await
     }
 }
 
@@ -102,7 +84,7 @@ impl Cluster {
     /// Connects to the cluster configured in `name` (e.g. `configs/clusters/local.yaml`).
     #[allow(clippy::new_ret_no_self)]
     pub async fn new(name: &str) -> Result<Shell> {
-        open_async(StorageKind::Cluster, name).await
+        open(StorageKind::Cluster, name).await
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::json;
 fn local(dir: &std::path::Path) -> kafi::blocking::Shell {
     let yaml = format!("local:\n  root.dir: {}\n", dir.display());
     let config = StorageConfig::from_yaml_str(StorageKind::Local, "local", &yaml, None).unwrap();
-    kafi::blocking::Shell::from_async(kafi::open_config(&config).unwrap())
+    kafi::blocking::Shell::open_config(&config).unwrap()
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use kafi::registry::{ClientConfig, Error, RegistryApi, RegistryClient};
+use kafi::registry::{ClientConfig, Error, RegistryClient, SchemaRegistry};
 use kafi::serde::{Compatibility, Schema, SchemaType, SubjectFilter, SubjectVersion};
 use support::TestEnv;
 
@@ -26,8 +26,13 @@ impl Server {
     /// (`--port 0`: the kernel picks it, the command prints it) and waits
     /// until it answers.
     pub fn start(env: &TestEnv) -> Self {
+        Self::start_for(env, "local:local")
+    }
+
+    /// Starts `kafi registry serve STORAGE` like [`Server::start`].
+    pub fn start_for(env: &TestEnv, storage: &str) -> Self {
         let mut child = env
-            .command(&["registry", "serve", "local:local", "--port", "0"])
+            .command(&["registry", "serve", storage, "--port", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -314,6 +319,121 @@ async fn rest_client_against_kafi_registry_serve() {
         cli,
         serde_json::json!(["js-value", "pb-value", "snacks-value"])
     );
+}
+
+/// `registry serve` serves whichever registry the storage has: here a
+/// storage whose `schema_registry` is another server, so the second server
+/// passes everything through to the first one's emulated registry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_serve_serves_the_storages_own_registry() {
+    let env = TestEnv::new();
+    let first = Server::start(&env);
+    env.write(
+        "proxy.yaml",
+        format!(
+            "local:\n  root.dir: proxy-data\nschema_registry:\n  schema.registry.url: {}\n",
+            first.url
+        ),
+    );
+    let second = Server::start_for(&env, "local:proxy");
+    let id = second
+        .client()
+        .register_schema("snacks-value", &avro_v1())
+        .await
+        .unwrap();
+    let found = first
+        .client()
+        .get_latest_version("snacks-value")
+        .await
+        .unwrap();
+    assert_eq!((found.schema_id, found.version), (id, 1));
+    // Typed errors pass through with Confluent's codes.
+    let err = second
+        .client()
+        .get_latest_version("nope-value")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status_and_code(), (404, 40401), "{err}");
+    // Nothing was kept in the proxy storage itself.
+    assert!(!env.path("proxy-data/schemas").exists());
+}
+
+/// A storage without a registry is refused with a message saying why,
+/// instead of serving an emulated registry it does not use.
+#[test]
+fn registry_serve_says_when_a_storage_has_no_registry() {
+    let env = TestEnv::new();
+    env.write(
+        "none.yaml",
+        "local:\n  root.dir: data\nschema_registry:\n  emulated: false\n",
+    );
+    let mut child = env
+        .command(&["registry", "serve", "local:none", "--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kafi registry serve");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kafi registry serve local:none served a registry the storage does not have");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("local:none has no schema registry") && stderr.contains("emulated: false"),
+        "{stderr}"
+    );
+    assert!(!env.path("data/schemas").exists());
+}
+
+/// `emulated` is a boolean: anything else is a configuration error naming
+/// the key, where it used to mean "no registry" silently.
+#[test]
+fn schema_registry_emulated_must_be_true_or_false() {
+    let env = TestEnv::new();
+    env.write(
+        "yes.yaml",
+        "local:\n  root.dir: data\nschema_registry:\n  emulated: yes\n",
+    );
+    env.run(&["subjects", "local:yes"]).error(
+        2,
+        &["schema_registry.emulated", "yes.yaml", "true or false"],
+    );
+}
+
+/// A schema type on a storage without a registry is a configuration error
+/// (exit 2), like every other missing piece of configuration.
+#[test]
+fn schema_types_without_a_registry_are_a_configuration_error() {
+    let env = TestEnv::new();
+    env.write(
+        "none.yaml",
+        "local:\n  root.dir: data\nschema_registry:\n  emulated: false\n",
+    );
+    env.ok(&["touch", "local:none", "t"]);
+    env.run(&[
+        "produce",
+        "local:none",
+        "t",
+        "--value-type",
+        "avro",
+        "--value-schema",
+        r#"{"type":"string"}"#,
+        "\"x\"",
+    ])
+    .error(2, &["avro", "needs a schema registry"]);
+    env.run(&["subjects", "local:none"])
+        .error(2, &["no schema registry"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -504,7 +504,7 @@ pub async fn open(spec: &str) -> Result<Shell> {
         return Err(usage(format!("storage {spec:?} names no config")));
     }
     let config = StorageConfig::load(kind, name)?;
-    Ok(kafi::open_config_async(&config).await?)
+    Ok(kafi::open_config(&config).await?)
 }
 
 fn print_value(json: bool, value: &Value, text: &str) -> Result<u8> {
@@ -918,7 +918,7 @@ pub async fn quickstart(storage: Option<String>) -> Result<u8> {
     let shell = match storage {
         Some(spec) => open(&spec).await?,
         None => match StorageConfig::load(StorageKind::Local, "local") {
-            Ok(config) => kafi::open_config(&config)?,
+            Ok(config) => kafi::open_config(&config).await?,
             Err(_) => {
                 let config = StorageConfig::from_yaml_str(
                     StorageKind::Local,
@@ -926,7 +926,7 @@ pub async fn quickstart(storage: Option<String>) -> Result<u8> {
                     "local:\n  root.dir: ./kafi-data\n",
                     None,
                 )?;
-                kafi::open_config(&config)?
+                kafi::open_config(&config).await?
             }
         },
     };

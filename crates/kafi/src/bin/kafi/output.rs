@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use kafi::core::ErrorKind;
 
 /// A usage error found by the CLI itself (exit code 2).
 #[derive(Debug)]
@@ -22,39 +23,48 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(message.into()))
 }
 
-/// 0 for a closed output pipe, 2 for usage and configuration errors, 128 +
-/// the signal for an interrupted command (130 for SIGINT, 143 for
-/// SIGTERM), 3 for failed operations.
+/// The exit code of a failed command, by the kind of its error: 128 + the
+/// signal for an interrupted command (130 for SIGINT, 143 for SIGTERM), 0
+/// for a closed output pipe, 2 for usage and configuration errors, 3 for
+/// failed operations.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    for cause in e.chain() {
-        if let Some(kafi::Error::Stopped { signal }) = as_shell_error(cause) {
-            return crate::signals::exit_code(*signal);
-        }
+    let kind = error_kind(e);
+    if kind == Some(ErrorKind::Interrupted) {
+        let signal = e.chain().find_map(|c| as_shell_error(c)?.signal());
+        return crate::signals::exit_code(signal.unwrap_or(libc::SIGINT));
     }
-    for cause in e.chain() {
-        if let Some(io) = cause.downcast_ref::<io::Error>() {
-            if io.kind() == io::ErrorKind::BrokenPipe {
-                return 0;
-            }
-        }
-        if cause.is::<UsageError>() || cause.is::<kafi::config::Error>() {
-            return 2;
-        }
-        if let Some(e) = cause.downcast_ref::<kafi::core::Error>() {
-            if is_usage(e) {
-                return 2;
-            }
-        }
-        if let Some(e) = cause.downcast_ref::<kafi::Error>() {
-            use kafi::Error as E;
-            match e {
-                E::Regex { .. } | E::Jq { .. } | E::InvalidArgument(_) => return 2,
-                E::Storage(inner) if is_usage(inner) => return 2,
-                _ => {}
-            }
-        }
+    let broken_pipe = e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    });
+    match kind {
+        _ if broken_pipe => 0,
+        Some(kind) if kind.is_usage() => 2,
+        _ => 3,
     }
-    3
+}
+
+/// The kind of the first error in the chain that has one: the CLI's own
+/// usage errors, or one of the library's error types.
+fn error_kind(e: &anyhow::Error) -> Option<ErrorKind> {
+    e.chain().find_map(|cause| {
+        if cause.is::<UsageError>() {
+            Some(ErrorKind::InvalidArgument)
+        } else if let Some(e) = as_shell_error(cause) {
+            Some(e.kind())
+        } else if let Some(e) = cause.downcast_ref::<kafi::core::Error>() {
+            Some(e.kind())
+        } else if let Some(e) = cause.downcast_ref::<kafi::config::Error>() {
+            Some(e.kind())
+        } else if let Some(e) = cause.downcast_ref::<kafi::serde::Error>() {
+            Some(e.kind())
+        } else {
+            cause
+                .downcast_ref::<kafi::registry::Error>()
+                .map(kafi::registry::Error::kind)
+        }
+    })
 }
 
 /// A cause as a shell error: wrapping errors hold their source boxed, and
@@ -63,14 +73,6 @@ fn as_shell_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'
     cause
         .downcast_ref::<kafi::Error>()
         .or_else(|| cause.downcast_ref::<Box<kafi::Error>>().map(|b| &**b))
-}
-
-fn is_usage(e: &kafi::core::Error) -> bool {
-    use kafi::core::Error as E;
-    matches!(
-        e,
-        E::Config(_) | E::InvalidTopicName { .. } | E::InvalidArgument(_) | E::Unsupported { .. }
-    )
 }
 
 /// Prints an error and its causes on one line, skipping causes whose text

@@ -1,11 +1,7 @@
 //! Schema Registry administration subcommands and `kafi registry serve`.
 
-use std::sync::Arc;
-
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use kafi::config::{StorageConfig, StorageKind};
-use kafi::registry::EmulatedRegistry;
 use kafi::serde::{Compatibility, Schema, SchemaType};
 use serde_json::json;
 
@@ -109,7 +105,8 @@ pub enum RegistryCommand {
 /// `kafi registry ...`.
 #[derive(Debug, Subcommand)]
 pub enum ServeCommand {
-    /// Serve the emulated registry kept in a local storage (`local:NAME`).
+    /// Serve the schema registry of a storage (the emulated one of a
+    /// storage on files, e.g. `local:NAME`).
     Serve {
         storage: String,
         /// Port on 127.0.0.1 (0: any free port; the address is printed).
@@ -269,19 +266,19 @@ pub async fn run(command: RegistryCommand) -> Result<u8> {
 }
 
 async fn serve(storage: &str, host: &str, port: u16) -> Result<u8> {
-    let name = storage.strip_prefix("local:").ok_or_else(|| {
-        usage(format!(
-            "registry serve needs a local storage (local:NAME), not {storage:?}"
-        ))
-    })?;
-    let config = StorageConfig::load(StorageKind::Local, name)?;
-    let fs = kafi::fs::FsStorage::local(&config)?;
-    let registry = Arc::new(EmulatedRegistry::new(Arc::new(fs.objects("schemas"))));
     let addr: std::net::SocketAddr = format!("{host}:{port}")
         .parse()
         .map_err(|e| usage(format!("invalid address {host}:{port}: {e}")))?;
+    let shell = open(storage).await?;
+    let registry = shell.schema_registry().cloned().ok_or_else(|| {
+        usage(format!(
+            "{storage} has no schema registry to serve: its schema_registry section says \
+             emulated: false, or the storage keeps no objects of its own (a cluster); \
+             give it schema.registry.url or serve a storage on files"
+        ))
+    })?;
     kafi::registry::server::serve(registry, addr, |bound| {
-        println!("serving the emulated schema registry of {storage} on http://{bound}");
+        println!("serving the schema registry of {storage} on http://{bound}");
     })
     .await
     .with_context(|| format!("cannot serve on {addr}"))?;

@@ -1,6 +1,6 @@
 //! The emulated Schema Registry: subjects, versions and ids kept as small
-//! JSON objects in a [`RegistryStore`] (the emulated topics' storage, below
-//! `schemas/`):
+//! JSON objects in an [`ObjectStore`] (on a file-backed storage, its own
+//! objects below `schemas/`; see [`crate::for_storage`]):
 //!
 //! ```text
 //! ids/0000000001.json                    {"schemaType":"AVRO","schema":"...","references":[]}
@@ -16,7 +16,7 @@
 //! (only after a soft delete) remove them. Compatibility is checked on
 //! register as described in [`crate::compat`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -29,97 +29,10 @@ use kafi_serde::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use crate::error::{BoxError, Error, Result};
-use crate::{compat, RegistryApi};
+use kafi_core::ObjectStore;
 
-/// Where the emulated registry keeps its objects.
-#[async_trait]
-pub trait RegistryStore: Send + Sync + fmt::Debug {
-    /// A whole object, `None` if missing.
-    async fn read(&self, path: &str) -> Result<Option<Bytes>, BoxError>;
-    /// Creates or replaces an object atomically.
-    async fn put(&self, path: &str, data: Bytes) -> Result<(), BoxError>;
-    /// Creates an object unless it exists; `false` if it existed.
-    async fn put_if_absent(&self, path: &str, data: Bytes) -> Result<bool, BoxError>;
-    /// Names directly below `dir`, directories ending in `/`.
-    async fn list(&self, dir: &str) -> Result<Vec<String>, BoxError>;
-    /// Deletes an object (missing is fine).
-    async fn delete(&self, path: &str) -> Result<(), BoxError>;
-}
-
-/// An in-memory store (for tests and throw-away registries).
-#[derive(Debug, Default)]
-pub struct MemoryStore {
-    objects: std::sync::Mutex<BTreeMap<String, Bytes>>,
-}
-
-#[async_trait]
-impl RegistryStore for MemoryStore {
-    async fn read(&self, path: &str) -> Result<Option<Bytes>, BoxError> {
-        Ok(self
-            .objects
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(path)
-            .cloned())
-    }
-    async fn put(&self, path: &str, data: Bytes) -> Result<(), BoxError> {
-        self.objects
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(path.to_owned(), data);
-        Ok(())
-    }
-    async fn put_if_absent(&self, path: &str, data: Bytes) -> Result<bool, BoxError> {
-        let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        if objects.contains_key(path) {
-            return Ok(false);
-        }
-        objects.insert(path.to_owned(), data);
-        Ok(true)
-    }
-    async fn list(&self, dir: &str) -> Result<Vec<String>, BoxError> {
-        let prefix = format!("{}/", dir.trim_end_matches('/'));
-        let objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        let mut names: Vec<String> = objects
-            .keys()
-            .filter_map(|k| k.strip_prefix(&prefix))
-            .map(|rest| match rest.split_once('/') {
-                Some((d, _)) => format!("{d}/"),
-                None => rest.to_owned(),
-            })
-            .collect();
-        names.dedup();
-        Ok(names)
-    }
-    async fn delete(&self, path: &str) -> Result<(), BoxError> {
-        self.objects
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(path);
-        Ok(())
-    }
-}
-
-#[cfg(feature = "fs")]
-#[async_trait]
-impl RegistryStore for kafi_fs::ObjectStore {
-    async fn read(&self, path: &str) -> Result<Option<Bytes>, BoxError> {
-        Ok(kafi_fs::ObjectStore::read(self, path).await?)
-    }
-    async fn put(&self, path: &str, data: Bytes) -> Result<(), BoxError> {
-        Ok(kafi_fs::ObjectStore::put(self, path, data).await?)
-    }
-    async fn put_if_absent(&self, path: &str, data: Bytes) -> Result<bool, BoxError> {
-        Ok(kafi_fs::ObjectStore::put_if_absent(self, path, data).await?)
-    }
-    async fn list(&self, dir: &str) -> Result<Vec<String>, BoxError> {
-        Ok(kafi_fs::ObjectStore::list(self, dir).await?)
-    }
-    async fn delete(&self, path: &str) -> Result<(), BoxError> {
-        Ok(kafi_fs::ObjectStore::delete(self, path).await?)
-    }
-}
+use crate::error::{Error, Result};
+use crate::{compat, MemoryStore, SchemaRegistry};
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -145,7 +58,7 @@ struct StoredConfig {
 
 /// The emulated registry.
 pub struct EmulatedRegistry {
-    store: Arc<dyn RegistryStore>,
+    store: Arc<dyn ObjectStore>,
     /// Serializes this process's writers; ids are immutable and cached.
     lock: Mutex<()>,
     ids: std::sync::RwLock<HashMap<i32, Arc<Schema>>>,
@@ -205,7 +118,7 @@ fn subject_not_found(subject: &str) -> Error {
 
 impl EmulatedRegistry {
     /// A registry kept in `store`.
-    pub fn new(store: Arc<dyn RegistryStore>) -> Self {
+    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
         Self {
             store,
             lock: Mutex::new(()),
@@ -218,16 +131,20 @@ impl EmulatedRegistry {
         Self::new(Arc::new(MemoryStore::default()))
     }
 
-    fn storage(e: BoxError) -> Error {
+    fn storage(e: kafi_core::Error) -> Error {
         Error::Storage(e)
     }
 
     async fn read_json<T: for<'de> Deserialize<'de>>(&self, path: &str) -> Result<Option<T>> {
         match self.store.read(path).await.map_err(Self::storage)? {
             None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| Error::Storage(format!("{path}: {e}").into())),
+            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                Error::Storage(kafi_core::Error::Corrupt {
+                    path: self.store.display(path),
+                    position: 0,
+                    reason: format!("not a registry object: {e}"),
+                })
+            }),
         }
     }
 
@@ -376,7 +293,7 @@ fn validate(schema: &Schema) -> Result<()> {
 }
 
 #[async_trait]
-impl RegistryApi for EmulatedRegistry {
+impl SchemaRegistry for EmulatedRegistry {
     async fn get_subjects(
         &self,
         prefix: Option<&str>,
@@ -672,153 +589,4 @@ impl RegistryApi for EmulatedRegistry {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const AVRO: &str =
-        r#"{"type":"record","name":"myrecord","fields":[{"name":"bla","type":"int"}]}"#;
-
-    #[test]
-    fn subject_encoding() {
-        for s in ["topic_avro-value", "a/b c%", "ünï", ".", "..", "../x"] {
-            let encoded = encode_subject(s);
-            assert!(!encoded.contains(['/', '.']), "{encoded}");
-            assert_eq!(decode_subject(&encoded).unwrap(), s);
-        }
-        assert_eq!(encode_subject("a/b"), "ga%2Fb");
-    }
-
-    #[cfg(feature = "serde-avro")]
-    #[tokio::test]
-    async fn the_seeds_administration_session() {
-        let r = EmulatedRegistry::in_memory();
-        let avro = Schema::new(SchemaType::Avro, AVRO);
-        let json = Schema::new(
-            SchemaType::Json,
-            r#"{"type":"object","properties":{"bla":{"type":"integer"}}}"#,
-        );
-        assert_eq!(
-            r.register_schema("topic_avro-value", &avro).await.unwrap(),
-            1
-        );
-        assert_eq!(
-            r.register_schema("topic_avro-value", &avro).await.unwrap(),
-            1
-        );
-        assert_eq!(
-            r.register_schema("topic_jsonschema-value", &json)
-                .await
-                .unwrap(),
-            2
-        );
-        // The same schema under another subject keeps its id.
-        assert_eq!(r.register_schema("other-value", &avro).await.unwrap(), 1);
-        assert_eq!(
-            r.get_subjects(None, SubjectFilter::Live).await.unwrap(),
-            ["other-value", "topic_avro-value", "topic_jsonschema-value"]
-        );
-        assert_eq!(
-            r.delete_subject("topic_avro-value", false).await.unwrap(),
-            [1]
-        );
-        assert_eq!(
-            r.get_subjects(None, SubjectFilter::Live).await.unwrap(),
-            ["other-value", "topic_jsonschema-value"]
-        );
-        assert_eq!(
-            r.get_subjects(None, SubjectFilter::WithDeleted)
-                .await
-                .unwrap()
-                .len(),
-            3
-        );
-        assert_eq!(
-            r.get_subjects(None, SubjectFilter::OnlyDeleted)
-                .await
-                .unwrap(),
-            ["topic_avro-value"]
-        );
-        assert!(matches!(
-            r.delete_subject("other-value", true).await,
-            Err(Error::SubjectNotSoftDeleted(_))
-        ));
-        assert!(matches!(
-            r.delete_subject("topic_avro-value", false).await,
-            Err(Error::SubjectSoftDeleted(_))
-        ));
-        assert_eq!(
-            r.delete_subject("topic_avro-value", true).await.unwrap(),
-            [1]
-        );
-        assert_eq!(
-            r.get_subjects(None, SubjectFilter::WithDeleted)
-                .await
-                .unwrap(),
-            ["other-value", "topic_jsonschema-value"]
-        );
-        let latest = r
-            .get_latest_version("topic_jsonschema-value")
-            .await
-            .unwrap();
-        assert_eq!(
-            (latest.schema_id, latest.version, latest.schema.schema_type),
-            (2, 1, SchemaType::Json)
-        );
-        assert!(matches!(
-            r.get_latest_version("nope").await,
-            Err(Error::SubjectNotFound(_))
-        ));
-        assert!(matches!(
-            r.get_schema(99).await,
-            Err(Error::SchemaNotFound(_))
-        ));
-        assert_eq!(
-            r.get_schema_versions(1).await.unwrap(),
-            [SubjectVersion {
-                subject: "other-value".into(),
-                version: 1
-            }]
-        );
-        let found = r.lookup_schema("other-value", &avro, false).await.unwrap();
-        assert_eq!(found.version, 1);
-    }
-
-    #[cfg(feature = "serde-avro")]
-    #[tokio::test]
-    async fn compatibility_on_register() {
-        let r = EmulatedRegistry::in_memory();
-        let v1 = Schema::new(SchemaType::Avro, AVRO);
-        let v2 = Schema::new(
-            SchemaType::Avro,
-            r#"{"type":"record","name":"myrecord","fields":[{"name":"bla","type":"int"},{"name":"x","type":"string"}]}"#,
-        );
-        r.register_schema("s", &v1).await.unwrap();
-        assert!(!r.test_compatibility("s", &v2, None).await.unwrap());
-        let e = r.register_schema("s", &v2).await.unwrap_err();
-        assert!(matches!(e, Error::Incompatible(_)), "{e}");
-        assert_eq!(
-            r.set_compatibility(Some("s"), Compatibility::Forward)
-                .await
-                .unwrap(),
-            Compatibility::Forward
-        );
-        assert_eq!(
-            r.get_compatibility(Some("s")).await.unwrap(),
-            Compatibility::Forward
-        );
-        assert_eq!(
-            r.get_compatibility(None).await.unwrap(),
-            Compatibility::Backward
-        );
-        assert_eq!(r.register_schema("s", &v2).await.unwrap(), 2);
-        assert_eq!(r.get_versions("s", false).await.unwrap(), [1, 2]);
-        assert_eq!(r.delete_version("s", 2, false).await.unwrap(), 2);
-        assert_eq!(r.get_versions("s", false).await.unwrap(), [1]);
-        assert_eq!(r.get_versions("s", true).await.unwrap(), [1, 2]);
-        assert!(matches!(
-            r.register_schema("s", &Schema::new(SchemaType::Avro, "{"))
-                .await,
-            Err(Error::InvalidSchema(_))
-        ));
-    }
-}
+mod tests;
