@@ -79,7 +79,11 @@ mod cases {
     pub async fn seed(t: &TestStorage, name: &str) -> String {
         let topic = t.topic(name);
         t.shell.touch(&topic, 1, BTreeMap::new()).await.unwrap();
-        let mut p = t.shell.producer(&topic).await.unwrap();
+        let mut p = t
+            .shell
+            .producer(&topic, &WriteOptions::new())
+            .await
+            .unwrap();
         for n in [123, 456, 789] {
             p.produce(json!({ "bla": n }))
                 .key(n.to_string().as_str())
@@ -152,6 +156,8 @@ mod cases {
                 &topic,
                 &t.shell,
                 &mapped,
+                &ReadOptions::new(),
+                &WriteOptions::new(),
                 |mut m| {
                     let v = m
                         .value
@@ -161,8 +167,6 @@ mod cases {
                     v["bla"] = json!(v["bla"].as_i64().unwrap() + 42);
                     Ok(m)
                 },
-                &ReadOptions::new(),
-                &WriteOptions::new(),
             )
             .await
             .unwrap();
@@ -186,9 +190,9 @@ mod cases {
                 &topic,
                 &t.shell,
                 &flat,
-                |m| Ok(if bla(&m) == 456 { vec![m] } else { vec![] }),
                 &ReadOptions::new(),
                 &WriteOptions::new(),
+                |m| Ok(if bla(&m) == 456 { vec![m] } else { vec![] }),
             )
             .await
             .unwrap();
@@ -227,7 +231,11 @@ mod cases {
         assert_eq!(count.messages, 3);
         assert_eq!(count.words, 6);
         assert_eq!(count.bytes, 3 * 3 + 3 * 11);
-        let mut p = t.shell.producer(&topic).await.unwrap();
+        let mut p = t
+            .shell
+            .producer(&topic, &WriteOptions::new())
+            .await
+            .unwrap();
         p.produce(json!("two words")).key("k e y").await.unwrap();
         p.close().await.unwrap();
         let count = t.shell.wc(&topic, &ReadOptions::new()).await.unwrap();
@@ -262,14 +270,14 @@ mod cases {
                 &topic,
                 &t.shell,
                 &modified,
+                &ReadOptions::new(),
+                &WriteOptions::new(),
                 |mut m| {
                     if bla(&m) == 456 {
                         m.value = Some(Data::Json(json!({"bla": 0})));
                     }
                     Ok(m)
                 },
-                &ReadOptions::new(),
-                &WriteOptions::new(),
             )
             .await
             .unwrap();
@@ -284,7 +292,7 @@ mod cases {
         assert_eq!(bla(b.as_ref().unwrap()), 0);
 
         // A longer topic differs by the extra message.
-        let mut p = t.shell.producer(&copy).await.unwrap();
+        let mut p = t.shell.producer(&copy, &WriteOptions::new()).await.unwrap();
         p.produce(json!({"bla": 1})).key("1").await.unwrap();
         p.close().await.unwrap();
         let d = t
@@ -320,7 +328,11 @@ mod cases {
     pub async fn compact_keeps_last_per_key_and_tombstones_remove(t: &TestStorage) {
         let topic = t.topic("topic_compact");
         t.shell.touch(&topic, 1, BTreeMap::new()).await.unwrap();
-        let mut p = t.shell.producer(&topic).await.unwrap();
+        let mut p = t
+            .shell
+            .producer(&topic, &WriteOptions::new())
+            .await
+            .unwrap();
         for (k, v) in [
             ("a", Some(1)),
             ("b", Some(1)),
@@ -351,7 +363,11 @@ mod cases {
         let topic = t.topic("topic_recreate");
         let config = BTreeMap::from([("retention.ms".to_owned(), "1000".to_owned())]);
         t.shell.touch(&topic, 2, config.clone()).await.unwrap();
-        let mut p = t.shell.producer(&topic).await.unwrap();
+        let mut p = t
+            .shell
+            .producer(&topic, &WriteOptions::new())
+            .await
+            .unwrap();
         p.produce(json!(1)).partition(1).await.unwrap();
         p.close().await.unwrap();
         assert_eq!(t.shell.watermarks(&topic).await.unwrap()[&1], (0, 1));
@@ -469,7 +485,11 @@ mod cases {
     pub async fn offsets_for_times_with_replace_not_found(t: &TestStorage) {
         let topic = t.topic("topic_times");
         t.shell.touch(&topic, 1, BTreeMap::new()).await.unwrap();
-        let mut p = t.shell.producer(&topic).await.unwrap();
+        let mut p = t
+            .shell
+            .producer(&topic, &WriteOptions::new())
+            .await
+            .unwrap();
         for (n, ts) in [(1, 1_000), (2, 2_000), (3, 3_000)] {
             p.produce(json!({ "bla": n })).timestamp(ts).await.unwrap();
         }
@@ -584,13 +604,13 @@ mod cases {
                 &topic,
                 &t.shell,
                 &mapped,
+                &ReadOptions::new(),
+                &WriteOptions::new(),
                 |mut m| {
                     let n = bla(&m);
                     m.value = Some(Data::Json(json!({ "bla": n * 10 })));
                     Ok(m)
                 },
-                &ReadOptions::new(),
-                &WriteOptions::new(),
             )
             .await
             .unwrap();
@@ -600,13 +620,12 @@ mod cases {
                 &topic,
                 &t.shell,
                 &mapped,
+                &ReadOptions::new(),
                 Vec::new(),
                 |mut acc, a, b| {
                     acc.push((bla(&a), bla(&b), a.offset, b.offset));
                     Ok(acc)
                 },
-                &ReadOptions::new(),
-                &ReadOptions::new(),
             )
             .await
             .unwrap();
@@ -618,15 +637,9 @@ mod cases {
         // Stops at the shorter topic.
         let (n, left, right) = t
             .shell
-            .zip_foldl(
-                &topic,
-                &t.shell,
-                &mapped,
-                0,
-                |acc, _, _| Ok(acc + 1),
-                &ReadOptions::new(),
-                &ReadOptions::new().n(2),
-            )
+            .zip(&topic, &t.shell, &mapped)
+            .other_read(&ReadOptions::new().n(2))
+            .zip_foldl(0, |acc, _, _| Ok(acc + 1))
             .await
             .unwrap();
         assert_eq!(n, 2);
@@ -643,9 +656,9 @@ mod cases {
                 &topic,
                 &t.shell,
                 &big,
-                |m| Ok(bla(m) > 200),
                 &ReadOptions::new(),
                 &WriteOptions::new(),
+                |m| Ok(bla(m) > 200),
             )
             .await
             .unwrap();
@@ -658,19 +671,12 @@ mod cases {
         let sums = t.topic("topic_sums");
         let (total, read, written) = t
             .shell
-            .foldl_to(
-                &topic,
-                &t.shell,
-                &sums,
-                0i64,
-                |acc, mut m| {
-                    let acc = acc + bla(&m);
-                    m.value = Some(Data::Json(json!({ "bla": acc })));
-                    Ok((acc, vec![m]))
-                },
-                &ReadOptions::new(),
-                &WriteOptions::new(),
-            )
+            .copy(&topic, &t.shell, &sums)
+            .foldl_to(0i64, |acc, mut m| {
+                let acc = acc + bla(&m);
+                m.value = Some(Data::Json(json!({ "bla": acc })));
+                Ok((acc, vec![m]))
+            })
             .await
             .unwrap();
         assert_eq!((total, read, written), (1368, 3, 3));
@@ -682,9 +688,9 @@ mod cases {
             .shell
             .foldl(
                 &topic,
+                &ReadOptions::new(),
                 0i64,
                 |acc, m| Ok(acc + bla(&m)),
-                &ReadOptions::new(),
             )
             .await
             .unwrap();
@@ -703,6 +709,8 @@ mod cases {
                 &topic,
                 &t.shell,
                 &target,
+                &ReadOptions::new().group(&group),
+                &WriteOptions::new(),
                 |m| {
                     calls += 1;
                     if calls == 3 {
@@ -711,8 +719,6 @@ mod cases {
                         Ok(m)
                     }
                 },
-                &ReadOptions::new().group(&group),
-                &WriteOptions::new(),
             )
             .await
             .unwrap_err();
@@ -746,9 +752,9 @@ mod cases {
                 &topic,
                 &t.shell,
                 &target,
-                Ok,
                 &ReadOptions::new().group(&group),
                 &WriteOptions::new(),
+                Ok,
             )
             .await
             .unwrap();
@@ -773,7 +779,11 @@ mod cases {
         assert!(e.to_string().contains(&missing), "{e}");
         let e = t.shell.watermarks(&missing).await.unwrap_err();
         assert!(e.to_string().contains(&missing), "{e}");
-        let e = t.shell.producer(&missing).await.unwrap_err();
+        let e = t
+            .shell
+            .producer(&missing, &WriteOptions::new())
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains(&missing), "{e}");
         assert!(!t.shell.exists(&missing).await.unwrap());
         let e = t
@@ -789,7 +799,7 @@ mod cases {
         t.shell.touch(&topic, 1, BTreeMap::new()).await.unwrap();
         let mut p = t
             .shell
-            .producer_with(&topic, &WriteOptions::new().value_type(SerdeType::Str))
+            .producer(&topic, &WriteOptions::new().value_type(SerdeType::Str))
             .await
             .unwrap();
         p.produce("{\"bla\": 1}").await.unwrap();
@@ -817,7 +827,11 @@ mod cases {
     pub async fn keyed_produce_uses_the_java_partitioner(t: &TestStorage) {
         let topic = t.topic("topic_keys");
         t.shell.touch(&topic, 6, BTreeMap::new()).await.unwrap();
-        let mut p = t.shell.producer(&topic).await.unwrap();
+        let mut p = t
+            .shell
+            .producer(&topic, &WriteOptions::new())
+            .await
+            .unwrap();
         for key in ["21", "foobar", "123"] {
             p.produce(json!({ "k": key })).key(key).await.unwrap();
         }

@@ -20,8 +20,10 @@ pub struct ReadOptions {
     pub n: Option<u64>,
     /// Start offsets per partition (only these partitions are read).
     pub offsets: Option<BTreeMap<i32, i64>>,
-    /// Consumer group; offsets are committed only for a named group. Without
-    /// one, a throw-away group named by the current time is used.
+    /// Consumer group (prefixed with `consumer.group.prefix`): reading
+    /// starts at its committed offsets and commits them. Without one, the
+    /// partitions are assigned directly and nothing is committed (see
+    /// [reading and committing](crate#reading-and-committing)).
     pub group: Option<String>,
     /// Key type (default: the storage's `key.type`).
     pub key_type: Option<SerdeType>,
