@@ -53,11 +53,11 @@ impl Shell {
         read: &ReadOptions,
         write: &WriteOptions,
     ) -> Result<(u64, u64)> {
-        let (kept, codec) = self.compacted(topic, read).await?;
-        let partitions = match write.partitions {
+        let partitions = match write.checked_partitions()? {
             Some(p) => p,
             None => self.partitions(topic).await?,
         };
+        let (kept, codec) = self.compacted(topic, read).await?;
         let same_types = same_types(self, read, target, write);
         let mut writer = TopicWriter::open(
             target.storage().as_ref(),

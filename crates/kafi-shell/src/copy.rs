@@ -284,7 +284,7 @@ impl<'a> TopicCopy<'a> {
         mut f: impl FnMut(&Codec, &Codec, &RawMessage, &mut Vec<ProduceRecord>) -> Result<Step, FnError>,
     ) -> Result<(u64, u64)> {
         let (read, write) = (&*self.read, &*self.write);
-        let partitions = match write.partitions {
+        let partitions = match write.checked_partitions()? {
             Some(p) => p,
             None => self.source.partitions(self.topic).await?,
         };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use kafi_config::{KafiSettings, SerdeType};
 use kafi_serde::{KeyValueTypes, SideSchema};
 
-use crate::Interrupt;
+use crate::{Error, Interrupt, Result};
 
 /// Called with the running message count every `progress.num.messages`.
 pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
@@ -244,6 +244,17 @@ impl WriteOptions {
             &self.value_schema,
             self.value_schema_id,
         )
+    }
+
+    /// [`WriteOptions::partitions`], checked: a target topic needs at
+    /// least one.
+    pub(crate) fn checked_partitions(&self) -> Result<Option<i32>> {
+        match self.partitions {
+            Some(p) if p < 1 => Err(Error::InvalidArgument(format!(
+                "a target topic needs at least 1 partition, not {p}"
+            ))),
+            other => Ok(other),
+        }
     }
 }
 

@@ -191,4 +191,26 @@ async fn copies_and_zips_take_their_options_in_any_order() {
         .unwrap();
     assert_eq!((count, read, written), (5, 5, 5));
     assert_eq!(shell.watermarks("zipped").await.unwrap()[&0], (0, 5));
+
+    // A target topic needs a partition.
+    let none = WriteOptions {
+        partitions: Some(0),
+        ..WriteOptions::new()
+    };
+    for e in [
+        shell
+            .cp("t", &shell, "nowhere", &ReadOptions::new(), &none)
+            .await
+            .unwrap_err(),
+        shell
+            .compact_to("t", &shell, "nowhere", &ReadOptions::new(), &none)
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(&e, Error::InvalidArgument(m) if m.contains("at least 1 partition")),
+            "{e:?}"
+        );
+    }
+    assert!(!shell.exists("nowhere").await.unwrap());
 }

@@ -248,6 +248,32 @@ fn produce_headers_partition_and_timestamp_options() {
 }
 
 #[test]
+fn produce_keeps_headers_in_order_with_duplicates() {
+    let env = TestEnv::new();
+    env.ok(&[
+        "produce",
+        "local:local",
+        "h",
+        "--type",
+        "str",
+        "-H",
+        "z=1",
+        "-H",
+        "a=2",
+        "-H",
+        "z=3",
+        "v",
+    ]);
+    let messages = env.cat(&["local:local", "h", "--type", "str"]);
+    assert_eq!(
+        messages[0]["headers"],
+        json!([["z", "1"], ["a", "2"], ["z", "3"]])
+    );
+    env.run(&["produce", "local:local", "h", "-H", "novalue", "v"])
+        .error(2, &["novalue", "KEY=VALUE"]);
+}
+
+#[test]
 fn cat_num_and_offsets() {
     let env = tour_env();
     let one = env.cat(&["local:local", "topic_json", "-n", "1"]);

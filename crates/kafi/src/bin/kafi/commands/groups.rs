@@ -7,7 +7,7 @@ use clap::Args;
 use crate::render;
 use crate::resolve::{offsets, open};
 
-/// `groups`, `describe-groups`, `group-offsets`: STORAGE [PATTERN].
+/// `groups`, `describe-groups`, `group-offsets`: `STORAGE [PATTERN]`.
 #[derive(Debug, Args)]
 pub struct GroupsArgs {
     /// Storage, KIND:CONFIG (e.g. local:local).
