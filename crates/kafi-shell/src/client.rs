@@ -33,9 +33,10 @@ impl Shell {
 
     /// A consumer of `topic`, reading as every reading command does (see
     /// [`ReadOptions::group`]): with a named group from its committed
-    /// offsets, committing when asked; without one, every partition
-    /// assigned from `auto.offset.reset`'s end (or `options.offsets`), and
-    /// nothing to commit.
+    /// offsets, committing when asked (or on every poll with
+    /// `enable.auto.commit`); without one, every partition assigned from
+    /// `auto.offset.reset`'s end (or `options.offsets`), and nothing to
+    /// commit.
     pub async fn consumer(&self, topic: &str, options: &ReadOptions) -> Result<Consumer> {
         let settings = self.current();
         let plan = read_plan(self.storage().as_ref(), topic, &settings, options).await?;

@@ -118,17 +118,29 @@ impl LineProducer {
             self.empty_lines += 1;
             return Ok(());
         }
-        let record = self.record(text).map_err(|e| Error::Line {
-            line: self.lines,
-            source: Box::new(e),
-        })?;
-        self.push(record).await
+        match self.record(text) {
+            Ok(record) => self.stage(record),
+            Err(e) => {
+                return Err(Error::Line {
+                    line: self.lines,
+                    source: Box::new(e),
+                })
+            }
+        }
+        if self.pending.len() >= CHUNK {
+            self.send_pending().await?;
+        }
+        Ok(())
     }
 
     /// One value given as it is (an empty one too): a message like a line.
     pub async fn push_value(&mut self, value: &[u8]) -> Result<()> {
         let record = self.record(value)?;
-        self.push(record).await
+        self.stage(record);
+        if self.pending.len() >= CHUNK {
+            self.send_pending().await?;
+        }
+        Ok(())
     }
 
     /// Messages made so far (produced, or waiting for the next chunk).
@@ -152,16 +164,19 @@ impl LineProducer {
         self.producer.close().await
     }
 
-    async fn push(&mut self, record: ProduceRecord) -> Result<()> {
+    #[inline]
+    fn stage(&mut self, record: ProduceRecord) {
         self.pending.push(record);
         self.made += 1;
-        if self.pending.len() >= CHUNK {
-            let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
-            self.producer.produce_records(chunk).await?;
-        }
-        Ok(())
     }
 
+    /// Hands the pending chunk to the producer.
+    async fn send_pending(&mut self) -> Result<()> {
+        let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
+        self.producer.produce_records(chunk).await
+    }
+
+    #[inline]
     fn record(&self, line: &[u8]) -> Result<ProduceRecord> {
         let codec: &Codec = self.producer.codec();
         let format = &self.format;
@@ -193,6 +208,7 @@ impl LineProducer {
     }
 }
 
+#[inline]
 fn trim_newline(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
