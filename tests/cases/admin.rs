@@ -6,7 +6,11 @@ pub async fn recreate_empties_and_keeps_partitions_and_config(t: &TestStorage) {
     let topic = t.topic("topic_recreate");
     let config = BTreeMap::from([("retention.ms".to_owned(), "1000".to_owned())]);
     t.shell.touch(&topic, 2, config.clone()).await.unwrap();
-    let mut p = t.shell.producer(&topic).await.unwrap();
+    let mut p = t
+        .shell
+        .producer(&topic, &WriteOptions::new())
+        .await
+        .unwrap();
     p.produce(json!(1)).partition(1).await.unwrap();
     p.close().await.unwrap();
     assert_eq!(t.shell.watermarks(&topic).await.unwrap()[&1], (0, 1));
@@ -54,7 +58,11 @@ pub async fn set_partitions_adds_partitions_and_never_removes_them(t: &TestStora
     }
     t.shell.set_partitions(&topic, 3).await.unwrap();
     assert_eq!(t.shell.partitions(&topic).await.unwrap(), 3);
-    let mut p = t.shell.producer(&topic).await.unwrap();
+    let mut p = t
+        .shell
+        .producer(&topic, &WriteOptions::new())
+        .await
+        .unwrap();
     p.produce(json!({ "bla": 2 })).partition(2).await.unwrap();
     p.close().await.unwrap();
     assert_eq!(
@@ -76,7 +84,11 @@ pub async fn set_partitions_adds_partitions_and_never_removes_them(t: &TestStora
 pub async fn offsets_for_times_with_replace_not_found(t: &TestStorage) {
     let topic = t.topic("topic_times");
     t.shell.touch(&topic, 1, BTreeMap::new()).await.unwrap();
-    let mut p = t.shell.producer(&topic).await.unwrap();
+    let mut p = t
+        .shell
+        .producer(&topic, &WriteOptions::new())
+        .await
+        .unwrap();
     for (n, ts) in [(1, 1_000), (2, 2_000), (3, 3_000)] {
         p.produce(json!({ "bla": n })).timestamp(ts).await.unwrap();
     }

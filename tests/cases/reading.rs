@@ -8,7 +8,11 @@ use super::*;
 pub async fn seed(t: &TestStorage, name: &str) -> String {
     let topic = t.topic(name);
     t.shell.touch(&topic, 1, BTreeMap::new()).await.unwrap();
-    let mut p = t.shell.producer(&topic).await.unwrap();
+    let mut p = t
+        .shell
+        .producer(&topic, &WriteOptions::new())
+        .await
+        .unwrap();
     for n in [123, 456, 789] {
         p.produce(json!({ "bla": n }))
             .key(n.to_string().as_str())
@@ -79,7 +83,11 @@ pub async fn wc_counts_messages_words_bytes(t: &TestStorage) {
     assert_eq!(count.messages, 3);
     assert_eq!(count.words, 6);
     assert_eq!(count.bytes, 3 * 3 + 3 * 11);
-    let mut p = t.shell.producer(&topic).await.unwrap();
+    let mut p = t
+        .shell
+        .producer(&topic, &WriteOptions::new())
+        .await
+        .unwrap();
     p.produce(json!("two words")).key("k e y").await.unwrap();
     p.close().await.unwrap();
     let count = t.shell.wc(&topic, &ReadOptions::new()).await.unwrap();
@@ -118,7 +126,11 @@ pub async fn reading_a_missing_topic_names_it(t: &TestStorage) {
     assert!(e.to_string().contains(&missing), "{e}");
     let e = t.shell.watermarks(&missing).await.unwrap_err();
     assert!(e.to_string().contains(&missing), "{e}");
-    let e = t.shell.producer(&missing).await.unwrap_err();
+    let e = t
+        .shell
+        .producer(&missing, &WriteOptions::new())
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains(&missing), "{e}");
     assert!(!t.shell.exists(&missing).await.unwrap());
     let e = t
@@ -134,7 +146,7 @@ pub async fn json_decode_error_names_topic_partition_offset(t: &TestStorage) {
     t.shell.touch(&topic, 1, BTreeMap::new()).await.unwrap();
     let mut p = t
         .shell
-        .producer_with(&topic, &WriteOptions::new().value_type(SerdeType::Str))
+        .producer(&topic, &WriteOptions::new().value_type(SerdeType::Str))
         .await
         .unwrap();
     p.produce("{\"bla\": 1}").await.unwrap();
@@ -162,7 +174,11 @@ pub async fn json_decode_error_names_topic_partition_offset(t: &TestStorage) {
 pub async fn keyed_produce_uses_the_java_partitioner(t: &TestStorage) {
     let topic = t.topic("topic_keys");
     t.shell.touch(&topic, 6, BTreeMap::new()).await.unwrap();
-    let mut p = t.shell.producer(&topic).await.unwrap();
+    let mut p = t
+        .shell
+        .producer(&topic, &WriteOptions::new())
+        .await
+        .unwrap();
     for key in ["21", "foobar", "123"] {
         p.produce(json!({ "k": key })).key(key).await.unwrap();
     }

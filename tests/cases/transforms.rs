@@ -12,6 +12,8 @@ pub async fn readme_cp_with_map_and_flatmap(t: &TestStorage) {
             &topic,
             &t.shell,
             &mapped,
+            &ReadOptions::new(),
+            &WriteOptions::new(),
             |mut m| {
                 let v = m
                     .value
@@ -21,8 +23,6 @@ pub async fn readme_cp_with_map_and_flatmap(t: &TestStorage) {
                 v["bla"] = json!(v["bla"].as_i64().unwrap() + 42);
                 Ok(m)
             },
-            &ReadOptions::new(),
-            &WriteOptions::new(),
         )
         .await
         .unwrap();
@@ -46,9 +46,9 @@ pub async fn readme_cp_with_map_and_flatmap(t: &TestStorage) {
             &topic,
             &t.shell,
             &flat,
-            |m| Ok(if bla(&m) == 456 { vec![m] } else { vec![] }),
             &ReadOptions::new(),
             &WriteOptions::new(),
+            |m| Ok(if bla(&m) == 456 { vec![m] } else { vec![] }),
         )
         .await
         .unwrap();
@@ -106,14 +106,14 @@ pub async fn diff_of_copy_is_empty_and_of_modified_copy_is_not(t: &TestStorage) 
             &topic,
             &t.shell,
             &modified,
+            &ReadOptions::new(),
+            &WriteOptions::new(),
             |mut m| {
                 if bla(&m) == 456 {
                     m.value = Some(Data::Json(json!({"bla": 0})));
                 }
                 Ok(m)
             },
-            &ReadOptions::new(),
-            &WriteOptions::new(),
         )
         .await
         .unwrap();
@@ -128,7 +128,7 @@ pub async fn diff_of_copy_is_empty_and_of_modified_copy_is_not(t: &TestStorage) 
     assert_eq!(bla(b.as_ref().unwrap()), 0);
 
     // A longer topic differs by the extra message.
-    let mut p = t.shell.producer(&copy).await.unwrap();
+    let mut p = t.shell.producer(&copy, &WriteOptions::new()).await.unwrap();
     p.produce(json!({"bla": 1})).key("1").await.unwrap();
     p.close().await.unwrap();
     let d = t
@@ -144,7 +144,11 @@ pub async fn diff_of_copy_is_empty_and_of_modified_copy_is_not(t: &TestStorage) 
 pub async fn compact_keeps_last_per_key_and_tombstones_remove(t: &TestStorage) {
     let topic = t.topic("topic_compact");
     t.shell.touch(&topic, 1, BTreeMap::new()).await.unwrap();
-    let mut p = t.shell.producer(&topic).await.unwrap();
+    let mut p = t
+        .shell
+        .producer(&topic, &WriteOptions::new())
+        .await
+        .unwrap();
     for (k, v) in [
         ("a", Some(1)),
         ("b", Some(1)),
@@ -179,13 +183,13 @@ pub async fn zip_foldl_walks_two_topics_in_lockstep(t: &TestStorage) {
             &topic,
             &t.shell,
             &mapped,
+            &ReadOptions::new(),
+            &WriteOptions::new(),
             |mut m| {
                 let n = bla(&m);
                 m.value = Some(Data::Json(json!({ "bla": n * 10 })));
                 Ok(m)
             },
-            &ReadOptions::new(),
-            &WriteOptions::new(),
         )
         .await
         .unwrap();
@@ -195,13 +199,12 @@ pub async fn zip_foldl_walks_two_topics_in_lockstep(t: &TestStorage) {
             &topic,
             &t.shell,
             &mapped,
+            &ReadOptions::new(),
             Vec::new(),
             |mut acc, a, b| {
                 acc.push((bla(&a), bla(&b), a.offset, b.offset));
                 Ok(acc)
             },
-            &ReadOptions::new(),
-            &ReadOptions::new(),
         )
         .await
         .unwrap();
@@ -213,15 +216,9 @@ pub async fn zip_foldl_walks_two_topics_in_lockstep(t: &TestStorage) {
     // Stops at the shorter topic.
     let (n, left, right) = t
         .shell
-        .zip_foldl(
-            &topic,
-            &t.shell,
-            &mapped,
-            0,
-            |acc, _, _| Ok(acc + 1),
-            &ReadOptions::new(),
-            &ReadOptions::new().n(2),
-        )
+        .zip(&topic, &t.shell, &mapped)
+        .other_read(&ReadOptions::new().n(2))
+        .zip_foldl(0, |acc, _, _| Ok(acc + 1))
         .await
         .unwrap();
     assert_eq!(n, 2);
@@ -238,9 +235,9 @@ pub async fn filter_to_and_foldl_to(t: &TestStorage) {
             &topic,
             &t.shell,
             &big,
-            |m| Ok(bla(m) > 200),
             &ReadOptions::new(),
             &WriteOptions::new(),
+            |m| Ok(bla(m) > 200),
         )
         .await
         .unwrap();
@@ -253,19 +250,12 @@ pub async fn filter_to_and_foldl_to(t: &TestStorage) {
     let sums = t.topic("topic_sums");
     let (total, read, written) = t
         .shell
-        .foldl_to(
-            &topic,
-            &t.shell,
-            &sums,
-            0i64,
-            |acc, mut m| {
-                let acc = acc + bla(&m);
-                m.value = Some(Data::Json(json!({ "bla": acc })));
-                Ok((acc, vec![m]))
-            },
-            &ReadOptions::new(),
-            &WriteOptions::new(),
-        )
+        .copy(&topic, &t.shell, &sums)
+        .foldl_to(0i64, |acc, mut m| {
+            let acc = acc + bla(&m);
+            m.value = Some(Data::Json(json!({ "bla": acc })));
+            Ok((acc, vec![m]))
+        })
         .await
         .unwrap();
     assert_eq!((total, read, written), (1368, 3, 3));
@@ -277,9 +267,9 @@ pub async fn filter_to_and_foldl_to(t: &TestStorage) {
         .shell
         .foldl(
             &topic,
+            &ReadOptions::new(),
             0i64,
             |acc, m| Ok(acc + bla(&m)),
-            &ReadOptions::new(),
         )
         .await
         .unwrap();
@@ -298,6 +288,8 @@ pub async fn failed_map_to_commits_what_was_processed(t: &TestStorage) {
             &topic,
             &t.shell,
             &target,
+            &ReadOptions::new().group(&group),
+            &WriteOptions::new(),
             |m| {
                 calls += 1;
                 if calls == 3 {
@@ -306,8 +298,6 @@ pub async fn failed_map_to_commits_what_was_processed(t: &TestStorage) {
                     Ok(m)
                 }
             },
-            &ReadOptions::new().group(&group),
-            &WriteOptions::new(),
         )
         .await
         .unwrap_err();
@@ -341,9 +331,9 @@ pub async fn failed_map_to_commits_what_was_processed(t: &TestStorage) {
             &topic,
             &t.shell,
             &target,
-            Ok,
             &ReadOptions::new().group(&group),
             &WriteOptions::new(),
+            Ok,
         )
         .await
         .unwrap();

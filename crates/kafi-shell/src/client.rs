@@ -8,7 +8,47 @@ use bytes::Bytes;
 use kafi_core::{Headers, ProduceRecord, RawConsumer, RawProducer, Timestamp};
 use kafi_serde::{Codec, Data, Message};
 
-use crate::Result;
+use crate::options::{ReadOptions, WriteOptions};
+use crate::stream::{producer_options, read_plan};
+use crate::{Error, Result, Shell};
+
+impl Shell {
+    /// A producer of typed messages to `topic`, encoding with `options`'
+    /// types and schemas (default: the storage's `key.type` and
+    /// `value.type`). The topic must exist.
+    pub async fn producer(&self, topic: &str, options: &WriteOptions) -> Result<Producer> {
+        let settings = self.current();
+        let producer = self
+            .storage()
+            .producer(topic, producer_options(&settings))
+            .await?;
+        let codec = self.write_codec(options);
+        codec.prepare_encode(topic).await?;
+        Ok(Producer {
+            producer,
+            codec,
+            produced: 0,
+        })
+    }
+
+    /// A consumer of `topic`, reading as every reading command does (see
+    /// [`ReadOptions::group`]): with a named group from its committed
+    /// offsets, committing when asked (or on every poll with
+    /// `enable.auto.commit`); without one, every partition assigned from
+    /// `auto.offset.reset`'s end (or `options.offsets`), and nothing to
+    /// commit.
+    pub async fn consumer(&self, topic: &str, options: &ReadOptions) -> Result<Consumer> {
+        let settings = self.current();
+        let plan = read_plan(self.storage().as_ref(), topic, &settings, options).await?;
+        let consumer = self.storage().consumer(topic, plan.consumer).await?;
+        Ok(Consumer {
+            consumer,
+            codec: self.read_codec(options),
+            topic: topic.to_owned(),
+            named: plan.named,
+        })
+    }
+}
 
 /// Something that can be a key or a value: text, JSON, bytes, [`Data`], or
 /// `None` for null.
@@ -47,9 +87,9 @@ impl Payload for Option<Data> {
 
 /// Writes typed messages to one topic.
 pub struct Producer {
-    pub(crate) producer: Box<dyn RawProducer>,
-    pub(crate) codec: Codec,
-    pub(crate) produced: u64,
+    producer: Box<dyn RawProducer>,
+    codec: Codec,
+    produced: u64,
 }
 
 impl std::fmt::Debug for Producer {
@@ -192,10 +232,14 @@ impl<'a> IntoFuture for Produce<'a> {
     }
 }
 
-/// Reads typed messages of one topic for a consumer group.
+/// Reads typed messages of one topic, for a consumer group or on
+/// partitions assigned to it (see [`Shell::consumer`]).
 pub struct Consumer {
-    pub(crate) consumer: Box<dyn RawConsumer>,
-    pub(crate) codec: Codec,
+    consumer: Box<dyn RawConsumer>,
+    codec: Codec,
+    topic: String,
+    /// Reading for a named group (else nothing is committed).
+    named: bool,
 }
 
 impl std::fmt::Debug for Consumer {
@@ -218,8 +262,17 @@ impl Consumer {
             .collect()
     }
 
-    /// Commits the given offsets, or the current positions.
+    /// Commits the given offsets, or the current positions, for the named
+    /// group; a consumer without one has nothing to commit to (an
+    /// [`Error::InvalidArgument`]).
     pub async fn commit(&mut self, offsets: Option<&BTreeMap<i32, i64>>) -> Result<()> {
+        if !self.named {
+            return Err(Error::InvalidArgument(format!(
+                "the consumer of {} reads without a consumer group: there is nothing to commit \
+                 (give ReadOptions::group)",
+                self.topic
+            )));
+        }
         self.consumer.commit(offsets).await?;
         Ok(())
     }
@@ -229,7 +282,8 @@ impl Consumer {
         self.consumer.positions()
     }
 
-    /// The consumer group.
+    /// The consumer group: the named one, or the throw-away name the
+    /// storage sees for a consumer without one.
     pub fn group(&self) -> &str {
         self.consumer.group()
     }

@@ -1,6 +1,6 @@
 //! Errors of the shell layer.
 
-use kafi_core::ErrorKind;
+use kafi_core::{ErrorKind, RawMessage};
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -73,6 +73,16 @@ pub enum Error {
         /// The signal number given to [`Interrupt::request`](crate::Interrupt::request).
         signal: i32,
     },
+    /// A line of input to a [`LineProducer`](crate::LineProducer) is not a
+    /// message; nothing of it was produced.
+    #[error("line {line}: {source}")]
+    Line {
+        /// The line number (1-based, empty lines counted).
+        line: u64,
+        /// Why the line is not a message.
+        #[source]
+        source: Box<Error>,
+    },
     /// A copying operation failed part-way; counts say how far it got.
     #[error("{source} (after consuming {consumed} and producing {produced} message(s))")]
     Interrupted {
@@ -103,9 +113,9 @@ impl Error {
             Error::Regex { .. } | Error::Jq { .. } | Error::InvalidArgument(_) => {
                 ErrorKind::InvalidArgument
             }
-            Error::ReadInterrupted { source, .. } | Error::Interrupted { source, .. } => {
-                source.kind()
-            }
+            Error::Line { source, .. }
+            | Error::ReadInterrupted { source, .. }
+            | Error::Interrupted { source, .. } => source.kind(),
             Error::Stopped { .. } => ErrorKind::Interrupted,
         }
     }
@@ -125,5 +135,27 @@ impl Error {
             }
             _ => None,
         }
+    }
+}
+
+/// A user function's failure on message `m`.
+pub(crate) fn function_error(operation: &'static str, m: &RawMessage, source: FnError) -> Error {
+    Error::Function {
+        operation,
+        topic: m.topic.to_string(),
+        partition: m.partition,
+        offset: m.offset,
+        source,
+    }
+}
+
+/// The error of a callback on message `m`: a decode error names the
+/// message itself; every other failure (a user function's, or an output
+/// that does not encode) is wrapped with the message it happened on.
+pub(crate) fn as_function_error(operation: &'static str, m: &RawMessage, e: FnError) -> Error {
+    match e.downcast::<kafi_serde::Error>() {
+        Ok(serde) if matches!(*serde, kafi_serde::Error::Decode { .. }) => Error::Serde(*serde),
+        Ok(serde) => function_error(operation, m, serde),
+        Err(e) => function_error(operation, m, e),
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use kafi_config::{KafiSettings, SerdeType};
 use kafi_serde::{KeyValueTypes, SideSchema};
 
-use crate::Interrupt;
+use crate::{Error, Interrupt, Result};
 
 /// Called with the running message count every `progress.num.messages`.
 pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
@@ -20,8 +20,10 @@ pub struct ReadOptions {
     pub n: Option<u64>,
     /// Start offsets per partition (only these partitions are read).
     pub offsets: Option<BTreeMap<i32, i64>>,
-    /// Consumer group; offsets are committed only for a named group. Without
-    /// one, a throw-away group named by the current time is used.
+    /// Consumer group (prefixed with `consumer.group.prefix`): reading
+    /// starts at its committed offsets and commits them. Without one, the
+    /// partitions are assigned directly and nothing is committed (see
+    /// [reading and committing](crate#reading-and-committing)).
     pub group: Option<String>,
     /// Key type (default: the storage's `key.type`).
     pub key_type: Option<SerdeType>,
@@ -242,6 +244,17 @@ impl WriteOptions {
             &self.value_schema,
             self.value_schema_id,
         )
+    }
+
+    /// [`WriteOptions::partitions`], checked: a target topic needs at
+    /// least one.
+    pub(crate) fn checked_partitions(&self) -> Result<Option<i32>> {
+        match self.partitions {
+            Some(p) if p < 1 => Err(Error::InvalidArgument(format!(
+                "a target topic needs at least 1 partition, not {p}"
+            ))),
+            other => Ok(other),
+        }
     }
 }
 

@@ -1,85 +1,164 @@
 //! Reading and writing in batches, with the seed's commit semantics.
 //!
+//! This layer stands on a [`Storage`] and a [`Codec`] only (not on
+//! [`Shell`](crate::Shell)): every reading path of the crate opens its
+//! consumer through [`read_plan`], which holds the one rule of how kafi
+//! consumes, and every writing path creates a missing topic through
+//! [`ensure_topic`].
+//!
 //! A [`TopicReader`] polls a consumer and remembers, per partition, the
 //! offset after the last message the caller has finished with; a checkpoint
 //! commits exactly that (for a named group with `commit.after.processing`),
 //! so a failure part-way commits what was processed and nothing more.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use kafi_config::{AutoOffsetReset, KafiSettings};
 use kafi_core::message::now_millis;
 use kafi_core::storage::{ConsumerOptions, ProducerOptions, StartOffsets};
-use kafi_core::{ProduceRecord, RawConsumer, RawMessage, RawProducer, TopicSpec};
+use kafi_core::{ProduceRecord, RawConsumer, RawMessage, RawProducer, Storage, TopicSpec};
 use kafi_serde::Codec;
 
-use crate::options::{ProgressFn, ReadOptions, WriteOptions};
-use crate::shell::Shell;
+use crate::options::{ProgressFn, ReadOptions};
 use crate::{Error, Interrupt, Result};
 
 /// Records a transfer collects before handing them to the producer even in
 /// the middle of a batch (a flatmap with many outputs per message).
 pub(crate) const WRITE_CHUNK: usize = 4096;
 
+/// How a reading path consumes a topic: the consumer's options and whether
+/// the reader commits what it processed.
+pub(crate) struct ReadPlan {
+    pub(crate) consumer: ConsumerOptions,
+    /// A named group was given.
+    pub(crate) named: bool,
+    /// Commit after processing: a named group, `commit.after.processing`
+    /// and no `enable.auto.commit`.
+    pub(crate) commit_after_processing: bool,
+}
+
+/// The one rule of how kafi reads (every reading path, the
+/// [`Consumer`](crate::Consumer) objects included, opens its consumer with
+/// this):
+///
+/// - With a named group (`options.group`, prefixed with
+///   `consumer.group.prefix`), reading starts at `options.offsets` if
+///   given, else at the group's committed offsets (`auto.offset.reset`
+///   where it has none), and the group's offsets are committed: after
+///   processing (`commit.after.processing`), or by the storage on every
+///   poll (`enable.auto.commit`).
+/// - Without a group, the partitions are assigned directly: those of
+///   `options.offsets` from there, else every partition from the end
+///   `auto.offset.reset` names. There is no group to join and nothing is
+///   committed (the storage sees a throw-away group name,
+///   `<prefix><milliseconds>`).
+pub(crate) async fn read_plan(
+    storage: &dyn Storage,
+    topic: &str,
+    settings: &KafiSettings,
+    options: &ReadOptions,
+) -> Result<ReadPlan> {
+    let named = options.group.is_some();
+    let group = format!(
+        "{}{}",
+        settings.consumer_group_prefix,
+        options
+            .group
+            .clone()
+            .unwrap_or_else(|| now_millis().to_string())
+    );
+    let start = match (&options.offsets, named) {
+        (Some(offsets), _) => StartOffsets::Explicit(offsets.clone()),
+        (None, true) => StartOffsets::Committed,
+        (None, false) => StartOffsets::Explicit(
+            storage
+                .watermarks(topic)
+                .await?
+                .into_iter()
+                .map(|(p, (low, high))| match settings.auto_offset_reset {
+                    AutoOffsetReset::Earliest => (p, low),
+                    AutoOffsetReset::Latest => (p, high),
+                })
+                .collect(),
+        ),
+    };
+    Ok(ReadPlan {
+        consumer: ConsumerOptions {
+            group,
+            start,
+            auto_offset_reset: settings.auto_offset_reset,
+            enable_auto_commit: named && settings.enable_auto_commit,
+            consume_timeout: settings.consume_timeout,
+            session_timeout_ms: settings.session_timeout_ms,
+        },
+        named,
+        commit_after_processing: named
+            && settings.commit_after_processing
+            && !settings.enable_auto_commit,
+    })
+}
+
+/// Creates `topic` with `partitions` partitions if it does not exist (a
+/// concurrent creation is fine): the same rule on every storage, whatever
+/// the broker's `auto.create.topics.enable`.
+pub(crate) async fn ensure_topic(
+    storage: &dyn Storage,
+    topic: &str,
+    partitions: i32,
+) -> Result<()> {
+    if storage.topic_exists(topic).await? {
+        return Ok(());
+    }
+    let spec = TopicSpec {
+        partitions,
+        ..TopicSpec::default()
+    };
+    match storage.create_topic(topic, &spec).await {
+        Ok(()) => {
+            tracing::info!(topic, partitions, "created topic");
+            Ok(())
+        }
+        Err(kafi_core::Error::TopicExists(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The producer options of a storage's settings.
+pub(crate) fn producer_options(settings: &KafiSettings) -> ProducerOptions {
+    ProducerOptions {
+        batch_size: settings.produce_batch_size,
+        flush_timeout: settings.flush_timeout,
+    }
+}
+
 pub(crate) struct TopicReader {
     consumer: Box<dyn RawConsumer>,
     remaining: Option<u64>,
     batch_size: usize,
-    /// Commit after processing (a named group, commit.after.processing, no auto commit).
     commit: bool,
     processed: BTreeMap<i32, i64>,
     dirty: bool,
     pub(crate) consumed: u64,
-    pending: std::collections::VecDeque<RawMessage>,
+    pending: VecDeque<RawMessage>,
     progress: Option<(ProgressFn, u64, Arc<str>)>,
     interrupt: Option<Interrupt>,
+    /// Decodes the messages read; [`TopicReader::next_batch`] prepares it
+    /// for each batch (schema ids resolved).
     pub(crate) codec: Codec,
 }
 
 impl TopicReader {
-    pub(crate) async fn open(shell: &Shell, topic: &str, options: &ReadOptions) -> Result<Self> {
-        let storage = shell.storage().as_ref();
-        let settings = shell.settings().get();
-        let named = options.group.is_some();
-        let group = format!(
-            "{}{}",
-            settings.consumer_group_prefix,
-            options
-                .group
-                .clone()
-                .unwrap_or_else(|| now_millis().to_string())
-        );
-        let start = match (&options.offsets, named) {
-            (Some(offsets), _) => StartOffsets::Explicit(offsets.clone()),
-            (None, true) => StartOffsets::Committed,
-            // A throw-away group commits nothing, so it has nothing to join
-            // either: read every partition from auto.offset.reset's end.
-            (None, false) => StartOffsets::Explicit(
-                storage
-                    .watermarks(topic)
-                    .await?
-                    .into_iter()
-                    .map(|(p, (low, high))| match settings.auto_offset_reset {
-                        AutoOffsetReset::Earliest => (p, low),
-                        AutoOffsetReset::Latest => (p, high),
-                    })
-                    .collect(),
-            ),
-        };
-        let consumer = storage
-            .consumer(
-                topic,
-                ConsumerOptions {
-                    group,
-                    start,
-                    auto_offset_reset: settings.auto_offset_reset,
-                    enable_auto_commit: named && settings.enable_auto_commit,
-                    consume_timeout: settings.consume_timeout,
-                    session_timeout_ms: settings.session_timeout_ms,
-                },
-            )
-            .await?;
+    /// Opens a reader of `topic` as [`read_plan`] says, decoding with `codec`.
+    pub(crate) async fn open(
+        storage: &dyn Storage,
+        settings: &KafiSettings,
+        topic: &str,
+        options: &ReadOptions,
+        codec: Codec,
+    ) -> Result<Self> {
+        let plan = read_plan(storage, topic, settings, options).await?;
+        let consumer = storage.consumer(topic, plan.consumer).await?;
         let progress = options
             .progress
             .clone()
@@ -96,14 +175,14 @@ impl TopicReader {
                 .batch_size
                 .unwrap_or(settings.consume_batch_size)
                 .max(1),
-            commit: named && settings.commit_after_processing && !settings.enable_auto_commit,
+            commit: plan.commit_after_processing,
             processed: BTreeMap::new(),
             dirty: false,
             consumed: 0,
-            pending: Default::default(),
+            pending: VecDeque::new(),
             progress,
             interrupt: options.interrupt.clone(),
-            codec: shell.read_codec(options),
+            codec,
         })
     }
 
@@ -184,9 +263,10 @@ impl TopicReader {
         Ok(())
     }
 
-    pub(crate) async fn close(self) -> Result<()> {
+    /// Closes the consumer; the codec (with every schema it resolved) stays.
+    pub(crate) async fn close(self) -> Result<Codec> {
         self.consumer.close().await?;
-        Ok(())
+        Ok(self.codec)
     }
 }
 
@@ -196,44 +276,27 @@ pub(crate) struct TopicWriter {
     partitions: i32,
     keep_partitions: bool,
     pub(crate) produced: u64,
+    /// Encodes the messages to write (schemas registered, ids resolved).
     pub(crate) codec: Codec,
     /// Where to report `produced`.
     pub(crate) interrupt: Option<Interrupt>,
 }
 
 impl TopicWriter {
-    /// Opens a producer, creating the topic with `create_partitions` if missing.
+    /// Opens a producer encoding with `codec`, creating the topic with
+    /// `create_partitions` partitions if it is missing.
     pub(crate) async fn open(
-        shell: &Shell,
+        storage: &dyn Storage,
+        settings: &KafiSettings,
         topic: &str,
-        write: &WriteOptions,
+        codec: Codec,
         create_partitions: i32,
         keep_partitions: bool,
     ) -> Result<Self> {
-        let storage = shell.storage().as_ref();
-        let codec = shell.write_codec(write);
         codec.prepare_encode(topic).await?;
-        if !storage.topic_exists(topic).await? {
-            let spec = TopicSpec {
-                partitions: create_partitions,
-                ..TopicSpec::default()
-            };
-            match storage.create_topic(topic, &spec).await {
-                Ok(()) | Err(kafi_core::Error::TopicExists(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        ensure_topic(storage, topic, create_partitions).await?;
         let partitions = storage.partition_count(topic).await?;
-        let settings: KafiSettings = shell.settings().get();
-        let producer = storage
-            .producer(
-                topic,
-                ProducerOptions {
-                    batch_size: settings.produce_batch_size,
-                    flush_timeout: settings.flush_timeout,
-                },
-            )
-            .await?;
+        let producer = storage.producer(topic, producer_options(settings)).await?;
         Ok(Self {
             producer,
             partitions,

@@ -16,7 +16,7 @@ async fn shell_with(dir: &std::path::Path, messages: usize) -> Shell {
     let storage = kafi_fs::FsStorage::local_at(dir).expect("open local storage");
     let shell = Shell::new(Arc::new(storage), settings);
     shell.touch("t", 1, Default::default()).await.unwrap();
-    let mut producer = shell.producer("t").await.unwrap();
+    let mut producer = shell.producer("t", &WriteOptions::new()).await.unwrap();
     producer
         .produce_list((0..messages).map(|n| (n.to_string(), format!("{{\"n\":{n}}}"))))
         .await
@@ -47,20 +47,13 @@ async fn a_copy_stops_before_the_next_message_and_commits_what_it_did() {
     let read = ReadOptions::new().group("g").interrupt(interrupt.clone());
     let mut seen = 0;
     let err = shell
-        .map_to(
-            "t",
-            &shell,
-            "u",
-            |m| {
-                seen += 1;
-                if seen == 3 {
-                    interrupt.request(2);
-                }
-                Ok(m)
-            },
-            &read,
-            &WriteOptions::default(),
-        )
+        .map_to("t", &shell, "u", &read, &WriteOptions::default(), |m| {
+            seen += 1;
+            if seen == 3 {
+                interrupt.request(2);
+            }
+            Ok(m)
+        })
         .await
         .unwrap_err();
     assert_eq!(stopped(&err), Some((3, 3, 2)), "{err}");
@@ -84,15 +77,9 @@ async fn a_jq_copy_and_a_read_loop_stop_too() {
     let read = ReadOptions::new().interrupt(interrupt.clone());
     let jq = Jq::new(".").unwrap();
     let err = shell
-        .jq_to(
-            "t",
-            &shell,
-            "u",
-            &jq,
-            JqMode::Map,
-            &read,
-            &WriteOptions::default(),
-        )
+        .copy("t", &shell, "u")
+        .read(&read)
+        .jq_to(&jq, JqMode::Map)
         .await
         .unwrap_err();
     assert_eq!(stopped(&err), Some((0, 0, 15)), "{err}");
@@ -105,15 +92,9 @@ async fn a_jq_copy_and_a_read_loop_stop_too() {
     let read = ReadOptions::new().interrupt(Interrupt::new());
     assert_eq!(
         shell
-            .jq_to(
-                "t",
-                &shell,
-                "v",
-                &jq,
-                JqMode::Flatmap,
-                &read,
-                &WriteOptions::default()
-            )
+            .copy("t", &shell, "v")
+            .read(&read)
+            .jq_to(&jq, JqMode::Flatmap)
             .await
             .unwrap(),
         (5, 5)

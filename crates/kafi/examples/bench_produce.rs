@@ -91,7 +91,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|i| (format!("key-{i}").len() + value_text(i).len()) as u64)
         .sum();
     let pads = paddings();
-    let mut producer = shell.producer(topic).await?;
+    let mut producer = shell.producer(topic, &kafi::WriteOptions::new()).await?;
 
     let seconds = match mode {
         "single" => {

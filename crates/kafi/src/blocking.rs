@@ -117,7 +117,7 @@ impl Shell {
     /// A producer with the storage's default types.
     pub fn producer(&self, topic: &str) -> Result<Producer> {
         Ok(Producer {
-            inner: self.run(self.inner.producer(topic))?,
+            inner: self.run(self.inner.producer(topic, &WriteOptions::new()))?,
             runtime: self.runtime.clone(),
         })
     }
@@ -160,9 +160,9 @@ impl Shell {
             topic,
             &target.inner,
             target_topic,
-            f,
             &ReadOptions::new(),
             &WriteOptions::new(),
+            f,
         ))
     }
 
@@ -178,9 +178,9 @@ impl Shell {
             topic,
             &target.inner,
             target_topic,
-            f,
             &ReadOptions::new(),
             &WriteOptions::new(),
+            f,
         ))
     }
 
@@ -190,7 +190,7 @@ impl Shell {
         topic: &str,
         f: impl FnMut(&Message) -> Result<bool, FnError>,
     ) -> Result<Vec<Message>> {
-        self.run(self.inner.filter(topic, f, &ReadOptions::new()))
+        self.run(self.inner.filter(topic, &ReadOptions::new(), f))
     }
 
     /// Folds over the messages.
@@ -200,7 +200,7 @@ impl Shell {
         init: A,
         f: impl FnMut(A, Message) -> Result<A, FnError>,
     ) -> Result<(A, u64)> {
-        self.run(self.inner.foldl(topic, init, f, &ReadOptions::new()))
+        self.run(self.inner.foldl(topic, &ReadOptions::new(), init, f))
     }
 
     /// `(matching messages, matching, read)`.

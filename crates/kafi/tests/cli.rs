@@ -248,6 +248,32 @@ fn produce_headers_partition_and_timestamp_options() {
 }
 
 #[test]
+fn produce_keeps_headers_in_order_with_duplicates() {
+    let env = TestEnv::new();
+    env.ok(&[
+        "produce",
+        "local:local",
+        "h",
+        "--type",
+        "str",
+        "-H",
+        "z=1",
+        "-H",
+        "a=2",
+        "-H",
+        "z=3",
+        "v",
+    ]);
+    let messages = env.cat(&["local:local", "h", "--type", "str"]);
+    assert_eq!(
+        messages[0]["headers"],
+        json!([["z", "1"], ["a", "2"], ["z", "3"]])
+    );
+    env.run(&["produce", "local:local", "h", "-H", "novalue", "v"])
+        .error(2, &["novalue", "KEY=VALUE"]);
+}
+
+#[test]
 fn cat_num_and_offsets() {
     let env = tour_env();
     let one = env.cat(&["local:local", "topic_json", "-n", "1"]);
@@ -1111,19 +1137,52 @@ fn bad_storage_specs() {
 }
 
 #[test]
-fn unknown_type_name() {
+fn unknown_type_name_is_a_clap_usage_error() {
     let env = tour_env();
-    env.run(&["cat", "local:local", "topic_json", "--type", "foo"])
-        .error(2, &["foo", "bytes", "str", "json"]);
-    env.run(&[
-        "produce",
-        "local:local",
-        "topic_json",
-        "--value-type",
-        "foo",
-        "1",
-    ])
-    .error(2, &["foo"]);
+    let run = env
+        .run(&["cat", "local:local", "topic_json", "--type", "foo"])
+        .code(2);
+    for needle in [
+        "invalid value 'foo' for '--type <TYPE>'",
+        "bytes",
+        "str",
+        "json",
+    ] {
+        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+    }
+    assert_eq!(run.stdout, "");
+    let run = env
+        .run(&[
+            "produce",
+            "local:local",
+            "topic_json",
+            "--value-type",
+            "foo",
+            "1",
+        ])
+        .code(2);
+    assert!(
+        run.stderr.contains("'--value-type <TYPE>'"),
+        "{}",
+        run.stderr
+    );
+    let run = env
+        .run(&[
+            "cp",
+            "local:local",
+            "topic_json",
+            "local:local",
+            "copy",
+            "--target-value-type",
+            "foo",
+        ])
+        .code(2);
+    assert!(
+        run.stderr.contains("'--target-value-type <TYPE>'"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.run(&["exists", "local:local", "copy"]).code, 1);
     assert_eq!(env.cat(&["local:local", "topic_json"]).len(), 3);
 }
 

@@ -1,7 +1,7 @@
 //! jq expressions (on jaq) as message transforms: an expression runs on a
 //! message's JSON form (`{"topic", "headers", "partition", "offset",
 //! "timestamp", "key", "value"}`) and its outputs are the messages to write
-//! ([`Shell::jq_to`](crate::Shell::jq_to), `kafi cp --map/--flatmap`) or
+//! ([`TopicCopy::jq_to`](crate::TopicCopy::jq_to), `kafi cp --map/--flatmap`) or
 //! decide whether a message is kept ([`Jq::test`], `kafi filter`).
 //!
 //! # Limits
@@ -170,7 +170,8 @@ impl Jq {
     /// The message is printed in its JSON-lines form and parsed straight
     /// into jq values, and outputs are printed and read back as envelopes:
     /// no intermediate JSON trees, and byte-exact for values jq leaves alone.
-    /// [`Shell::jq_to`](crate::Shell::jq_to) does the same while streaming.
+    /// [`TopicCopy::jq_to`](crate::TopicCopy::jq_to) does the same while
+    /// streaming.
     pub fn transform(
         &self,
         source: &Codec,

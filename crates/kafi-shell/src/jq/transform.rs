@@ -6,10 +6,9 @@ use kafi_core::{ProduceRecord, RawMessage};
 use kafi_serde::Codec;
 
 use super::{abbreviated, value, Jq};
-use crate::options::{ReadOptions, WriteOptions};
-use crate::shell::Step;
+use crate::copy::{Step, TopicCopy};
 use crate::stream::WRITE_CHUNK;
-use crate::{FnError, Result, Shell};
+use crate::{FnError, Result};
 
 /// How a jq expression's outputs become messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,39 +29,23 @@ impl JqMode {
     }
 }
 
-impl Shell {
-    /// Copies `topic` to `target_topic` of `target` through a jq expression
-    /// (`cp --map` / `cp --flatmap`): `(read, written)`.
+impl TopicCopy<'_> {
+    /// Copies through a jq expression (`cp --map` / `cp --flatmap`):
+    /// `(read, written)`.
     ///
     /// The expression sees each message's JSON form; each output is a
     /// message object written to the target (a missing partition or
     /// timestamp is the source message's). A map must give exactly one
     /// output per message; a flatmap's outputs are streamed to the producer
-    /// as they come, at most `jq.max.outputs` (of this storage's settings)
-    /// per message. A failure names the message; see the
+    /// as they come, at most `jq.max.outputs` (of the source storage's
+    /// settings) per message. A failure names the message; see the
     /// [limits](crate::jq#limits).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn jq_to(
-        &self,
-        topic: &str,
-        target: &Shell,
-        target_topic: &str,
-        jq: &Jq,
-        mode: JqMode,
-        read: &ReadOptions,
-        write: &WriteOptions,
-    ) -> Result<(u64, u64)> {
-        let max_outputs = self.settings().get().jq_max_outputs;
+    pub async fn jq_to(self, jq: &Jq, mode: JqMode) -> Result<(u64, u64)> {
+        let max_outputs = self.source().settings().get().jq_max_outputs;
         let mut run = JqRun::new(jq, mode, max_outputs, WRITE_CHUNK);
-        self.transfer(
-            topic,
-            target,
-            target_topic,
-            read,
-            write,
-            mode.operation(),
-            |source, target, m, out| run.step(source, target, m, out),
-        )
+        self.transfer(mode.operation(), |source, target, m, out| {
+            run.step(source, target, m, out)
+        })
         .await
     }
 }

@@ -1,19 +1,19 @@
-//! Cluster administration commands: `brokers`, `broker-config`, `acls`,
-//! `create-acl`, `delete-acls`.
-
-use std::collections::BTreeMap;
+//! Cluster administration: `brokers`, `broker-config`, `acls`,
+//! `create-acl`, `delete-acls`. Storages without them (the emulations)
+//! answer that they do not support them.
 
 use anyhow::Result;
 use clap::Args;
 use kafi::core::Acl;
-use serde_json::{json, Value};
 
-use crate::commands::open;
-use crate::output::{usage, Out};
+use crate::error::usage;
+use crate::render;
+use crate::resolve::{entries, open};
 
 /// `brokers STORAGE`.
 #[derive(Debug, Args)]
 pub struct BrokersArgs {
+    /// A cluster storage, cluster:CONFIG.
     storage: String,
     /// Print JSON.
     #[arg(long)]
@@ -23,6 +23,7 @@ pub struct BrokersArgs {
 /// `broker-config STORAGE [BROKER]`.
 #[derive(Debug, Args)]
 pub struct BrokerConfigArgs {
+    /// A cluster storage, cluster:CONFIG.
     storage: String,
     /// Broker id (default: the first broker).
     broker: Option<i32>,
@@ -78,6 +79,7 @@ impl AclArgs {
 /// `acls STORAGE [filter]` and `delete-acls STORAGE [filter]`.
 #[derive(Debug, Args)]
 pub struct AclsArgs {
+    /// A cluster storage, cluster:CONFIG.
     storage: String,
     #[command(flatten)]
     acl: AclArgs,
@@ -89,63 +91,21 @@ pub struct AclsArgs {
 /// `create-acl STORAGE acl`.
 #[derive(Debug, Args)]
 pub struct CreateAclArgs {
+    /// A cluster storage, cluster:CONFIG.
     storage: String,
     #[command(flatten)]
     acl: AclArgs,
 }
 
-fn print(json_out: bool, value: &Value, lines: &[String]) -> Result<u8> {
-    let mut out = Out::new();
-    if json_out {
-        out.line(&value.to_string())?;
-    } else {
-        for line in lines {
-            out.line(line)?;
-        }
-    }
-    out.flush()?;
-    Ok(0)
-}
-
-fn acl_json(a: &Acl) -> Value {
-    json!({
-        "resource_type": a.resource_type,
-        "resource_name": a.resource_name,
-        "pattern_type": a.pattern_type,
-        "principal": a.principal,
-        "host": a.host,
-        "operation": a.operation,
-        "permission": a.permission,
-    })
-}
-
-fn acl_line(a: &Acl) -> String {
-    format!(
-        "{} {}:{} ({}) {} {} from {}",
-        a.permission,
-        a.resource_type,
-        a.resource_name,
-        a.pattern_type,
-        a.principal,
-        a.operation,
-        a.host
-    )
-}
-
 /// `kafi brokers`.
 pub async fn brokers(args: BrokersArgs) -> Result<u8> {
     let brokers = open(&args.storage).await?.brokers().await?;
-    let lines: Vec<String> = brokers
-        .iter()
-        .map(|(id, addr)| format!("{id} {addr}"))
-        .collect();
-    let value: BTreeMap<String, &String> =
-        brokers.iter().map(|(k, v)| (k.to_string(), v)).collect();
-    print(args.json, &json!(value), &lines)
+    render::brokers(&brokers).print(args.json)
 }
 
 /// `kafi broker-config`.
 pub async fn broker_config(args: BrokerConfigArgs) -> Result<u8> {
+    let set = entries(&args.set)?;
     let shell = open(&args.storage).await?;
     let broker = match args.broker {
         Some(b) => b,
@@ -156,50 +116,32 @@ pub async fn broker_config(args: BrokerConfigArgs) -> Result<u8> {
             .next()
             .ok_or_else(|| usage("the cluster lists no brokers"))?,
     };
-    if !args.set.is_empty() {
-        let mut entries = BTreeMap::new();
-        for item in &args.set {
-            let (k, v) = item
-                .split_once('=')
-                .ok_or_else(|| usage(format!("--set {item:?} is not KEY=VALUE")))?;
-            entries.insert(k.to_owned(), v.to_owned());
-        }
-        shell.set_broker_config(broker, &entries).await?;
+    if !set.is_empty() {
+        shell.set_broker_config(broker, &set).await?;
     }
     let config = shell.broker_config(broker).await?;
-    let lines: Vec<String> = config.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    print(args.json, &json!({ broker.to_string(): config }), &lines)
+    render::config(&broker.to_string(), &config).print(args.json)
 }
 
 /// `kafi acls`.
 pub async fn acls(args: AclsArgs) -> Result<u8> {
     let acls = open(&args.storage).await?.acls(&args.acl.acl()).await?;
-    let lines: Vec<String> = acls.iter().map(acl_line).collect();
-    print(
-        args.json,
-        &Value::Array(acls.iter().map(acl_json).collect()),
-        &lines,
-    )
+    render::acls(&acls).print(args.json)
 }
 
-/// `kafi create-acl`.
+/// `kafi create-acl`: the ACL created, on stderr.
 pub async fn create_acl(args: CreateAclArgs) -> Result<u8> {
     let acl = args.acl.acl();
     open(&args.storage).await?.create_acl(&acl).await?;
-    eprintln!("created ACL: {}", acl_line(&acl));
+    eprintln!("created ACL: {}", render::acl_line(&acl));
     Ok(0)
 }
 
-/// `kafi delete-acls`.
+/// `kafi delete-acls`: the ACLs deleted.
 pub async fn delete_acls(args: AclsArgs) -> Result<u8> {
     let deleted = open(&args.storage)
         .await?
         .delete_acls(&args.acl.acl())
         .await?;
-    let lines: Vec<String> = deleted.iter().map(acl_line).collect();
-    print(
-        args.json,
-        &Value::Array(deleted.iter().map(acl_json).collect()),
-        &lines,
-    )
+    render::acls(&deleted).print(args.json)
 }

@@ -1,20 +1,25 @@
-//! Schema Registry administration subcommands and `kafi registry serve`.
+//! Schema Registry administration (the seed's names) and `kafi registry
+//! serve`. STORAGE is KIND:CONFIG: its `schema_registry` section, or the
+//! emulated registry of a storage on files, is used. Every result prints as
+//! JSON.
 
 use anyhow::{Context, Result};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use kafi::serde::{Compatibility, Schema, SchemaType};
 use serde_json::json;
 
-use crate::commands::{open, schema_text};
-use crate::output::{usage, Out};
+use crate::error::usage;
+use crate::render::Rendered;
+use crate::resolve::{open, schema_text};
 
-/// The registry subcommands (STORAGE is KIND:CONFIG; its `schema_registry`
-/// section, or the emulated registry of a local storage, is used).
+/// The registry subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RegistryCommand {
     /// List subjects (sorted), optionally those starting with PREFIX.
     Subjects {
+        /// Storage, KIND:CONFIG (e.g. local:local).
         storage: String,
+        /// Only subjects starting with this.
         prefix: Option<String>,
         /// Also soft-deleted subjects.
         #[arg(long)]
@@ -24,75 +29,81 @@ pub enum RegistryCommand {
         deleted_only: bool,
     },
     /// Print the schema with ID.
-    Schema { storage: String, id: i32 },
+    Schema {
+        /// Storage, KIND:CONFIG (e.g. local:local).
+        storage: String,
+        /// Schema id.
+        id: i32,
+    },
     /// Print the subjects and versions using schema ID.
-    SchemaVersions { storage: String, id: i32 },
+    SchemaVersions {
+        /// Storage, KIND:CONFIG (e.g. local:local).
+        storage: String,
+        /// Schema id.
+        id: i32,
+    },
     /// Print the latest version of SUBJECT.
-    LatestVersion { storage: String, subject: String },
+    LatestVersion(SubjectArgs),
     /// Print one version of SUBJECT.
     Version {
+        /// Storage, KIND:CONFIG (e.g. local:local).
         storage: String,
+        /// Subject, e.g. TOPIC-value.
         subject: String,
+        /// Version number.
         version: i32,
     },
     /// List the versions of SUBJECT.
     Versions {
+        /// Storage, KIND:CONFIG (e.g. local:local).
         storage: String,
+        /// Subject, e.g. TOPIC-value.
         subject: String,
         /// Include soft-deleted versions.
         #[arg(long)]
         deleted: bool,
     },
     /// Register SCHEMA (a file or the text) under SUBJECT; prints its id.
-    Register {
-        storage: String,
-        subject: String,
-        schema: String,
-        /// AVRO, PROTOBUF or JSON.
-        #[arg(long = "schema-type", default_value = "AVRO")]
-        schema_type: String,
-    },
+    Register(SchemaArgs),
     /// Print the version of SUBJECT holding SCHEMA.
-    Lookup {
-        storage: String,
-        subject: String,
-        schema: String,
-        /// AVRO, PROTOBUF or JSON.
-        #[arg(long = "schema-type", default_value = "AVRO")]
-        schema_type: String,
-    },
+    Lookup(SchemaArgs),
     /// Delete SUBJECT (soft, or --permanent after a soft delete); prints the versions.
     DeleteSubject {
+        /// Storage, KIND:CONFIG (e.g. local:local).
         storage: String,
+        /// Subject, e.g. TOPIC-value.
         subject: String,
+        /// Delete for good (after a soft delete).
         #[arg(long)]
         permanent: bool,
     },
     /// Delete one VERSION of SUBJECT (-1: the latest).
     DeleteVersion {
+        /// Storage, KIND:CONFIG (e.g. local:local).
         storage: String,
+        /// Subject, e.g. TOPIC-value.
         subject: String,
+        /// Version number (-1: the latest).
         #[arg(allow_negative_numbers = true)]
         version: i32,
+        /// Delete for good (after a soft delete).
         #[arg(long)]
         permanent: bool,
     },
     /// Print (or --set) the compatibility level of SUBJECT or the global one.
     Compatibility {
+        /// Storage, KIND:CONFIG (e.g. local:local).
         storage: String,
+        /// Subject (default: the global level).
         subject: Option<String>,
         /// NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE.
         #[arg(long, value_name = "LEVEL")]
-        set: Option<String>,
+        set: Option<Compatibility>,
     },
     /// Test SCHEMA against SUBJECT (exit 1 when incompatible).
     TestCompatibility {
-        storage: String,
-        subject: String,
-        schema: String,
-        /// AVRO, PROTOBUF or JSON.
-        #[arg(long = "schema-type", default_value = "AVRO")]
-        schema_type: String,
+        #[command(flatten)]
+        schema: SchemaArgs,
         /// One version to test against (default: as the subject's level asks).
         #[arg(long)]
         version: Option<i32>,
@@ -102,12 +113,42 @@ pub enum RegistryCommand {
     Registry(ServeCommand),
 }
 
+/// A storage and a subject.
+#[derive(Debug, Args)]
+pub struct SubjectArgs {
+    /// Storage, KIND:CONFIG (e.g. local:local).
+    storage: String,
+    /// Subject, e.g. TOPIC-value.
+    subject: String,
+}
+
+/// A storage, a subject and a schema.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Storage, KIND:CONFIG (e.g. local:local).
+    storage: String,
+    /// Subject, e.g. TOPIC-value.
+    subject: String,
+    /// The schema: a file or the text.
+    schema: String,
+    /// AVRO, PROTOBUF or JSON.
+    #[arg(long = "schema-type", default_value = "AVRO", value_parser = schema_type)]
+    schema_type: SchemaType,
+}
+
+impl SchemaArgs {
+    fn schema(&self) -> Result<Schema> {
+        Ok(Schema::new(self.schema_type, schema_text(&self.schema)?))
+    }
+}
+
 /// `kafi registry ...`.
 #[derive(Debug, Subcommand)]
 pub enum ServeCommand {
     /// Serve the schema registry of a storage (the emulated one of a
     /// storage on files, e.g. `local:NAME`).
     Serve {
+        /// The storage whose registry to serve, KIND:CONFIG.
         storage: String,
         /// Port on 127.0.0.1 (0: any free port; the address is printed).
         #[arg(long, default_value_t = 8081)]
@@ -118,22 +159,18 @@ pub enum ServeCommand {
     },
 }
 
-fn schema_type(name: &str) -> Result<SchemaType> {
+/// A schema type by name, ignoring case (also PB, JSONSCHEMA, JSON_SR).
+fn schema_type(name: &str) -> Result<SchemaType, String> {
     match name.to_ascii_uppercase().as_str() {
         "AVRO" => Ok(SchemaType::Avro),
         "PROTOBUF" | "PB" => Ok(SchemaType::Protobuf),
         "JSON" | "JSONSCHEMA" | "JSON_SR" => Ok(SchemaType::Json),
-        other => Err(usage(format!(
-            "unknown schema type {other:?} (AVRO, PROTOBUF or JSON)"
-        ))),
+        _ => Err("use AVRO, PROTOBUF or JSON".into()),
     }
 }
 
-fn print(value: &serde_json::Value) -> Result<u8> {
-    let mut out = Out::new();
-    out.line(&value.to_string())?;
-    out.flush()?;
-    Ok(0)
+fn print(value: serde_json::Value) -> Result<u8> {
+    Rendered::json(value).print(true)
 }
 
 /// Runs a registry subcommand.
@@ -145,88 +182,69 @@ pub async fn run(command: RegistryCommand) -> Result<u8> {
             prefix,
             deleted,
             deleted_only,
-        } => print(&json!(
-            open(&storage)
-                .await?
+        } => {
+            let shell = open(&storage).await?;
+            let subjects = shell
                 .get_subjects(prefix.as_deref(), deleted, deleted_only)
-                .await?
-        )),
+                .await?;
+            print(json!(subjects))
+        }
         C::Schema { storage, id } => {
             let s = open(&storage).await?.get_schema(id).await?;
-            print(&json!({"schema_str": s.schema, "schema_type": s.schema_type}))
+            print(json!({"schema_str": s.schema, "schema_type": s.schema_type}))
         }
         C::SchemaVersions { storage, id } => {
-            print(&json!(open(&storage).await?.get_schema_versions(id).await?))
+            print(json!(open(&storage).await?.get_schema_versions(id).await?))
         }
-        C::LatestVersion { storage, subject } => print(&json!(
-            open(&storage).await?.get_latest_version(&subject).await?
-        )),
+        C::LatestVersion(a) => {
+            let shell = open(&a.storage).await?;
+            print(json!(shell.get_latest_version(&a.subject).await?))
+        }
         C::Version {
             storage,
             subject,
             version,
-        } => print(&json!(
-            open(&storage).await?.get_version(&subject, version).await?
-        )),
+        } => {
+            let shell = open(&storage).await?;
+            print(json!(shell.get_version(&subject, version).await?))
+        }
         C::Versions {
             storage,
             subject,
             deleted,
-        } => print(&json!(
-            open(&storage)
-                .await?
-                .get_versions(&subject, deleted)
-                .await?
-        )),
-        C::Register {
-            storage,
-            subject,
-            schema,
-            schema_type: t,
         } => {
-            let schema = Schema::new(schema_type(&t)?, schema_text(&schema)?);
-            print(&json!(
-                open(&storage)
-                    .await?
-                    .register_schema(&subject, &schema)
-                    .await?
-            ))
+            let shell = open(&storage).await?;
+            print(json!(shell.get_versions(&subject, deleted).await?))
         }
-        C::Lookup {
-            storage,
-            subject,
-            schema,
-            schema_type: t,
-        } => {
-            let schema = Schema::new(schema_type(&t)?, schema_text(&schema)?);
-            print(&json!(
-                open(&storage)
-                    .await?
-                    .lookup_schema(&subject, &schema)
-                    .await?
-            ))
+        C::Register(a) => {
+            let schema = a.schema()?;
+            let shell = open(&a.storage).await?;
+            print(json!(shell.register_schema(&a.subject, &schema).await?))
+        }
+        C::Lookup(a) => {
+            let schema = a.schema()?;
+            let shell = open(&a.storage).await?;
+            print(json!(shell.lookup_schema(&a.subject, &schema).await?))
         }
         C::DeleteSubject {
             storage,
             subject,
             permanent,
-        } => print(&json!(
-            open(&storage)
-                .await?
-                .delete_subject(&subject, permanent)
-                .await?
-        )),
+        } => {
+            let shell = open(&storage).await?;
+            print(json!(shell.delete_subject(&subject, permanent).await?))
+        }
         C::DeleteVersion {
             storage,
             subject,
             version,
             permanent,
-        } => print(&json!(
-            open(&storage)
-                .await?
-                .delete_version(&subject, version, permanent)
-                .await?
-        )),
+        } => {
+            let shell = open(&storage).await?;
+            print(json!(
+                shell.delete_version(&subject, version, permanent).await?
+            ))
+        }
         C::Compatibility {
             storage,
             subject,
@@ -234,27 +252,18 @@ pub async fn run(command: RegistryCommand) -> Result<u8> {
         } => {
             let shell = open(&storage).await?;
             let level = match set {
-                Some(level) => {
-                    let level: Compatibility = level.parse().map_err(usage)?;
-                    shell.set_compatibility(subject.as_deref(), level).await?
-                }
+                Some(level) => shell.set_compatibility(subject.as_deref(), level).await?,
                 None => shell.get_compatibility(subject.as_deref()).await?,
             };
-            print(&json!(level))
+            print(json!(level))
         }
-        C::TestCompatibility {
-            storage,
-            subject,
-            schema,
-            schema_type: t,
-            version,
-        } => {
-            let schema = Schema::new(schema_type(&t)?, schema_text(&schema)?);
-            let ok = open(&storage)
-                .await?
-                .test_compatibility(&subject, &schema, version)
+        C::TestCompatibility { schema: a, version } => {
+            let schema = a.schema()?;
+            let shell = open(&a.storage).await?;
+            let ok = shell
+                .test_compatibility(&a.subject, &schema, version)
                 .await?;
-            print(&json!(ok))?;
+            print(json!(ok))?;
             Ok(if ok { 0 } else { 1 })
         }
         C::Registry(ServeCommand::Serve {
