@@ -4,7 +4,11 @@
 //! fresh temporary directory (with `local.yaml` and `KAFI_HOME` pointing to
 //! it) runs, for each message count N, each operation as a child process and
 //! measures wall time and the child's peak RSS (`ru_maxrss` from `wait4`).
-//! Messages have keys `key-<i>` and ~100-byte JSON values.
+//! Messages have keys `key-<i>` and ~100-byte JSON values. Each CLI
+//! operation runs `--runs` times (5) and its median time is reported;
+//! `kafi cat` writes to a pipe this process drains and is measured beside
+//! the pass-through ceiling (the `bench_ceiling` example), whose rate sets
+//! cat's target.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -34,6 +38,14 @@ pub struct BenchArgs {
     /// Keep the temporary directory (its path is printed).
     #[arg(long)]
     pub keep: bool,
+    /// Also measure another build in the same run: a `target/release`
+    /// directory holding its `kafi` and `examples/bench_produce` (e.g. of
+    /// an earlier commit), printed as a second table and a comparison.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// Runs of each CLI operation; the median time is reported.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
     /// `schemas`: messages for the Python Kafi package (0: skip it).
     #[arg(long, default_value_t = 20_000)]
     pub python_messages: u64,
@@ -74,6 +86,18 @@ pub(crate) fn measure(command: &mut Command, capture: bool) -> Result<Measured> 
     if let Some(mut out) = child.stdout.take() {
         out.read_to_string(&mut stdout)?;
     }
+    wait_measured(command, child, start).map(|mut m| {
+        m.stdout = stdout;
+        m
+    })
+}
+
+/// Reaps `child` (spawned from `command` at `start`): wall time and peak RSS.
+fn wait_measured(
+    command: &Command,
+    child: std::process::Child,
+    start: Instant,
+) -> Result<Measured> {
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: rusage is plain old data, valid when zeroed; wait4 fills it
@@ -92,8 +116,56 @@ pub(crate) fn measure(command: &mut Command, capture: bool) -> Result<Measured> 
         seconds,
         // ru_maxrss is in kilobytes on Linux.
         peak_rss_mb: usage.ru_maxrss as f64 / 1024.0,
-        stdout,
+        stdout: String::new(),
     })
+}
+
+/// Runs `command` with its stdout a pipe that this process drains (as a
+/// shell pipeline would), discarding what it reads.
+fn measure_piped(command: &mut Command) -> Result<Measured> {
+    command.stdout(Stdio::piped());
+    let start = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("spawning {command:?}"))?;
+    let mut out = child.stdout.take().context("the child's stdout")?;
+    let drain = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut total = 0u64;
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+        }
+        total
+    });
+    let mut m = wait_measured(command, child, start)?;
+    let bytes = drain.join().map_err(|_| anyhow::anyhow!("drain thread"))?;
+    m.stdout = format!("{bytes}");
+    Ok(m)
+}
+
+/// The median time of `runs` runs of `f` (at least one), with the largest
+/// peak RSS; `between` runs after each run but the last (to clean up).
+fn median_of(
+    runs: usize,
+    mut f: impl FnMut() -> Result<Measured>,
+    mut between: impl FnMut(),
+) -> Result<Measured> {
+    let runs = runs.max(1);
+    let mut all = Vec::with_capacity(runs);
+    for i in 0..runs {
+        all.push(f()?);
+        if i + 1 < runs {
+            between();
+        }
+    }
+    let peak = all.iter().map(|m| m.peak_rss_mb).fold(0.0, f64::max);
+    all.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let mut median = all.swap_remove(runs / 2);
+    median.peak_rss_mb = peak;
+    Ok(median)
 }
 
 /// One benchmark row.
@@ -122,6 +194,9 @@ impl Row {
     }
 
     fn target(&self) -> String {
+        if self.target_msgs_per_sec == 0.0 {
+            return "(anchor)".into();
+        }
         let rate = format!(">= {}", human(self.target_msgs_per_sec));
         match self.max_rss_mb {
             Some(max) => format!("{rate}, RSS < {max:.0} MB"),
@@ -188,14 +263,37 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     } else {
         target_dir
     };
-    let kafi = target_dir.join("release/kafi");
-    let bench_produce = target_dir.join("release/examples/bench_produce");
+    let programs = Programs {
+        kafi: target_dir.join("release/kafi"),
+        bench_produce: target_dir.join("release/examples/bench_produce"),
+        ceiling: target_dir.join("release/examples/bench_ceiling"),
+    };
 
+    let baseline = args.baseline.as_ref().map(|dir| Programs {
+        kafi: dir.join("kafi"),
+        bench_produce: dir.join("examples/bench_produce"),
+        ceiling: programs.ceiling.clone(),
+    });
     let mut rows = Vec::new();
+    let mut baseline_rows = Vec::new();
     for &n in &counts {
-        rows.extend(bench_n(n, &kafi, &bench_produce, args.keep)?);
+        if let Some(baseline) = &baseline {
+            eprintln!("==> N = {n}: the baseline build");
+            baseline_rows.extend(bench_n(n, baseline, args.runs, args.keep)?);
+            eprintln!("==> N = {n}: this build");
+        }
+        rows.extend(bench_n(n, &programs, args.runs, args.keep)?);
     }
 
+    if !baseline_rows.is_empty() {
+        println!(
+            "\nbaseline ({})",
+            args.baseline.as_deref().unwrap_or(Path::new("")).display()
+        );
+        print_table(&baseline_rows);
+        print_comparison(&baseline_rows, &rows);
+        println!("\nthis build");
+    }
     print_table(&rows);
 
     let out_dir = target_dir.join("bench");
@@ -232,7 +330,22 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-fn bench_n(n: u64, kafi: &Path, bench_produce: &Path, keep: bool) -> Result<Vec<Row>> {
+/// `kafi cat`'s target: this share of the ceiling's rate.
+const CAT_CEILING_RATIO: f64 = 0.8;
+
+/// The release binaries the bench runs.
+struct Programs {
+    kafi: PathBuf,
+    bench_produce: PathBuf,
+    ceiling: PathBuf,
+}
+
+fn bench_n(n: u64, programs: &Programs, runs: usize, keep: bool) -> Result<Vec<Row>> {
+    let (kafi, bench_produce, ceiling) = (
+        programs.kafi.as_path(),
+        programs.bench_produce.as_path(),
+        programs.ceiling.as_path(),
+    );
     let dir = TempDir {
         path: std::env::temp_dir().join(format!("kafi-bench-{}-{n}", std::process::id())),
         keep,
@@ -320,17 +433,36 @@ fn bench_n(n: u64, kafi: &Path, bench_produce: &Path, keep: bool) -> Result<Vec<
             .status();
     }
 
-    // b) CLI produce from stdin (into a topic created beforehand).
-    let touched = kafi_cmd(&["touch", "local:local", "t"])
-        .stdout(Stdio::null())
-        .status()?;
-    if !touched.success() {
-        bail!("kafi touch local:local t failed: {touched}");
-    }
-    eprintln!("==> N = {n}: kafi produce (stdin)");
-    let mut c = kafi_cmd(&["produce", "local:local", "t", "--key-separator", ":"]);
-    c.stdin(File::open(&input)?).stdout(Stdio::null());
-    let m = measure(&mut c, false)?;
+    // b) CLI produce from stdin (into a topic created beforehand; every
+    // run but the last starts again from an empty topic).
+    let touch = || -> Result<()> {
+        let touched = kafi_cmd(&["touch", "local:local", "t"])
+            .stdout(Stdio::null())
+            .status()?;
+        if !touched.success() {
+            bail!("kafi touch local:local t failed: {touched}");
+        }
+        Ok(())
+    };
+    let rm = |topic: &str| {
+        let _ = kafi_cmd(&["rm", "local:local", topic])
+            .stdout(Stdio::null())
+            .status();
+    };
+    touch()?;
+    eprintln!("==> N = {n}: kafi produce (stdin), {runs} run(s)");
+    let m = median_of(
+        runs,
+        || {
+            let mut c = kafi_cmd(&["produce", "local:local", "t", "--key-separator", ":"]);
+            c.stdin(File::open(&input)?).stdout(Stdio::null());
+            measure(&mut c, false)
+        },
+        || {
+            rm("t");
+            let _ = touch();
+        },
+    )?;
     row(
         "cli produce (stdin)",
         &m,
@@ -340,47 +472,85 @@ fn bench_n(n: u64, kafi: &Path, bench_produce: &Path, keep: bool) -> Result<Vec<
         None,
     );
 
-    // c) cat.
-    eprintln!("==> N = {n}: kafi cat");
-    let mut c = kafi_cmd(&["cat", "local:local", "t"]);
-    c.stdout(Stdio::null());
-    let m = measure(&mut c, false)?;
-    row("cli cat", &m, m.seconds, kv_bytes, 2_000_000.0, None);
+    // c) cat to a pipe, beside the pass-through ceiling (bench_ceiling),
+    // run alternately so that both see the same machine.
+    eprintln!("==> N = {n}: kafi cat and the ceiling, {runs} run(s) each");
+    let mut cats = Vec::new();
+    let mut ceilings = Vec::new();
+    for _ in 0..runs.max(1) {
+        cats.push(measure_piped(&mut kafi_cmd(&["cat", "local:local", "t"]))?);
+        let mut c = Command::new(ceiling);
+        c.arg(&input).current_dir(home).stdin(Stdio::null());
+        ceilings.push(measure_piped(&mut c)?);
+    }
+    let mut cats = cats.into_iter().map(Ok);
+    let cat = median_of(runs, || cats.next().context("a cat run")?, || ())?;
+    let mut ceilings = ceilings.into_iter().map(Ok);
+    let ceiling_run = median_of(runs, || ceilings.next().context("a ceiling run")?, || ())?;
+    let ceiling_rate = n as f64 / ceiling_run.seconds;
+    row(
+        "ceiling (pipe)",
+        &ceiling_run,
+        ceiling_run.seconds,
+        kv_bytes,
+        0.0,
+        None,
+    );
+    row(
+        "cli cat (pipe)",
+        &cat,
+        cat.seconds,
+        kv_bytes,
+        CAT_CEILING_RATIO * ceiling_rate,
+        None,
+    );
+    eprintln!(
+        "    cat / ceiling: {:.2} (target >= {CAT_CEILING_RATIO})",
+        ceiling_run.seconds / cat.seconds
+    );
 
     // d) cp, e) cp with a jq map.
     let cp_rss = (n >= 1_000_000).then_some(100.0);
-    eprintln!("==> N = {n}: kafi cp");
-    let mut c = kafi_cmd(&["cp", "local:local", "t", "local:local", "t_copy"]);
-    c.stdout(Stdio::null());
-    let m = measure(&mut c, false)?;
+    eprintln!("==> N = {n}: kafi cp, {runs} run(s)");
+    let m = median_of(
+        runs,
+        || {
+            let mut c = kafi_cmd(&["cp", "local:local", "t", "local:local", "t_copy"]);
+            c.stdout(Stdio::null());
+            measure(&mut c, false)
+        },
+        || rm("t_copy"),
+    )?;
     row("cli cp", &m, m.seconds, kv_bytes, 2_000_000.0, cp_rss);
-    let _ = kafi_cmd(&["rm", "local:local", "t_copy"])
-        .stdout(Stdio::null())
-        .status();
+    rm("t_copy");
 
-    eprintln!("==> N = {n}: kafi cp --map");
-    let mut c = kafi_cmd(&[
-        "cp",
-        "local:local",
-        "t",
-        "local:local",
-        "t_map",
-        "--map",
-        ".value.id += 1",
-    ]);
-    c.stdout(Stdio::null());
-    let m = measure(&mut c, false)?;
+    eprintln!("==> N = {n}: kafi cp --map, {runs} run(s)");
+    let m = median_of(
+        runs,
+        || {
+            let mut c = kafi_cmd(&[
+                "cp",
+                "local:local",
+                "t",
+                "local:local",
+                "t_map",
+                "--map",
+                ".value.id += 1",
+            ]);
+            c.stdout(Stdio::null());
+            measure(&mut c, false)
+        },
+        || rm("t_map"),
+    )?;
     row(
         "cli cp --map (jq)",
         &m,
         m.seconds,
         kv_bytes,
-        200_000.0,
+        300_000.0,
         None,
     );
-    let _ = kafi_cmd(&["rm", "local:local", "t_map"])
-        .stdout(Stdio::null())
-        .status();
+    rm("t_map");
 
     // f) grep, g) wc.
     eprintln!("==> N = {n}: kafi grep");
@@ -396,6 +566,31 @@ fn bench_n(n: u64, kafi: &Path, bench_produce: &Path, keep: bool) -> Result<Vec<
     row("cli wc", &m, m.seconds, kv_bytes, 1_000_000.0, None);
 
     Ok(rows)
+}
+
+/// This build's rate over the baseline's, per operation and N.
+fn print_comparison(baseline: &[Row], rows: &[Row]) {
+    println!();
+    println!(
+        "{:<30} {:>9} {:>10} {:>10} {:>7}",
+        "operation", "N", "baseline", "this", "ratio"
+    );
+    for r in rows {
+        let Some(b) = baseline
+            .iter()
+            .find(|b| b.operation == r.operation && b.messages == r.messages)
+        else {
+            continue;
+        };
+        println!(
+            "{:<30} {:>9} {:>10} {:>10} {:>7.2}",
+            r.operation,
+            r.messages,
+            human(b.msgs_per_sec()),
+            human(r.msgs_per_sec()),
+            r.msgs_per_sec() / b.msgs_per_sec()
+        );
+    }
 }
 
 fn print_table(rows: &[Row]) {
