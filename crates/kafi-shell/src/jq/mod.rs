@@ -31,6 +31,7 @@
 //!   between messages, so the `kafi` command also exits on SIGINT/SIGTERM
 //!   when the work does not come back.
 
+mod direct;
 mod source;
 mod transform;
 mod value;
@@ -193,8 +194,8 @@ impl Jq {
     /// Whether the expression gives a true value (not `false` or `null`) for
     /// the message; the first true output decides.
     pub fn test(&self, source: &Codec, m: &RawMessage) -> Result<bool, FnError> {
-        let mut line = Vec::with_capacity(256);
-        for output in self.outputs(source, m, &mut line)? {
+        let mut direct = direct::Direct::new();
+        for output in self.outputs(source, m, &mut direct)? {
             if !matches!(output?, Val::Null | Val::Bool(false)) {
                 return Ok(true);
             }
@@ -202,17 +203,22 @@ impl Jq {
         Ok(false)
     }
 
-    /// The outputs of the expression on the message's JSON form (printed
-    /// into `line`, cleared first).
+    /// The outputs of the expression on the message's JSON form: built
+    /// directly for plain types, else printed into `direct.line` and parsed.
     fn outputs<'a>(
         &'a self,
         source: &Codec,
         m: &RawMessage,
-        line: &mut Vec<u8>,
+        direct: &mut direct::Direct,
     ) -> Result<impl Iterator<Item = Result<Val, FnError>> + 'a, FnError> {
-        line.clear();
-        source.write_json_line(line, m)?;
-        let input = value::parse_line(line)?;
+        let input = match direct.input(source, m) {
+            Some(input) => input,
+            None => {
+                direct.line.clear();
+                source.write_json_line(&mut direct.line, m)?;
+                value::parse_line(&direct.line)?
+            }
+        };
         Ok(self
             .run_val(input)
             .map(|r| r.map_err(|e| e.to_string().into())))

@@ -5,6 +5,7 @@ use jaq_json::Val;
 use kafi_core::{ProduceRecord, RawMessage};
 use kafi_serde::Codec;
 
+use super::direct::Direct;
 use super::{abbreviated, value, Jq};
 use crate::copy::{Step, TopicCopy};
 use crate::stream::WRITE_CHUNK;
@@ -59,7 +60,7 @@ pub(crate) struct JqRun<'a> {
     mode: JqMode,
     max_outputs: u64,
     chunk: usize,
-    line: Vec<u8>,
+    direct: Direct,
     text: Vec<u8>,
     /// The outputs still to come of a suspended message, and how many came.
     pending: Option<(Outputs<'a>, u64)>,
@@ -72,7 +73,7 @@ impl<'a> JqRun<'a> {
             mode,
             max_outputs: max_outputs.max(1),
             chunk: chunk.max(1),
-            line: Vec::with_capacity(256),
+            direct: Direct::new(),
             text: Vec::with_capacity(256),
             pending: None,
         }
@@ -97,7 +98,7 @@ impl<'a> JqRun<'a> {
             return Ok(Step::Done);
         }
         let jq = self.jq;
-        let mut outputs = jq.outputs(source, m, &mut self.line)?;
+        let mut outputs = jq.outputs(source, m, &mut self.direct)?;
         match self.mode {
             JqMode::Map => {
                 let first = outputs.next().ok_or_else(|| {
@@ -168,6 +169,18 @@ impl<'a> JqRun<'a> {
         if !matches!(output, Val::Obj(_)) {
             return Err(format!("a transform must return a message object, got {output}").into());
         }
+        let mut record = match self.direct.record(target, output) {
+            Some(record) => record,
+            None => self.parsed_record(target, output)?,
+        };
+        record.partition = record.partition.or(Some(m.partition));
+        record.timestamp = record.timestamp.or(Some(m.timestamp));
+        Ok(record)
+    }
+
+    /// The record of an output through its JSON text and the envelope
+    /// parser, which words every error.
+    fn parsed_record(&mut self, target: &Codec, output: &Val) -> Result<ProduceRecord, FnError> {
         self.text.clear();
         value::write_val(&mut self.text, output).map_err(|_| {
             self.misuse(&format!(
@@ -176,10 +189,7 @@ impl<'a> JqRun<'a> {
                 kafi_serde::MAX_JSON_NESTING
             ))
         })?;
-        let mut record = target.parse_envelope(&self.text)?;
-        record.partition = record.partition.or(Some(m.partition));
-        record.timestamp = record.timestamp.or(Some(m.timestamp));
-        Ok(record)
+        Ok(target.parse_envelope(&self.text)?)
     }
 
     fn misuse(&self, what: &str) -> FnError {
