@@ -78,6 +78,7 @@ pub(crate) fn measure(command: &mut Command, capture: bool) -> Result<Measured> 
     if capture {
         command.stdout(Stdio::piped());
     }
+    settle();
     let start = Instant::now();
     let mut child = command
         .spawn()
@@ -90,6 +91,13 @@ pub(crate) fn measure(command: &mut Command, capture: bool) -> Result<Measured> 
         m.stdout = stdout;
         m
     })
+}
+
+/// Writes back dirty pages before a measurement, so that the writeback of
+/// an earlier step's files is not billed to this one.
+fn settle() {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
 }
 
 /// Reaps `child` (spawned from `command` at `start`): wall time and peak RSS.
@@ -124,6 +132,7 @@ fn wait_measured(
 /// shell pipeline would), discarding what it reads.
 fn measure_piped(command: &mut Command) -> Result<Measured> {
     command.stdout(Stdio::piped());
+    settle();
     let start = Instant::now();
     let mut child = command
         .spawn()
