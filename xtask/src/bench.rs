@@ -40,7 +40,8 @@ pub struct BenchArgs {
     pub keep: bool,
     /// Also measure another build in the same run: a `target/release`
     /// directory holding its `kafi` and `examples/bench_produce` (e.g. of
-    /// an earlier commit), printed as a second table and a comparison.
+    /// an earlier commit), in rounds baseline, this, this, baseline (mean
+    /// times), printed as a second table and a comparison.
     #[arg(long, value_name = "DIR")]
     pub baseline: Option<PathBuf>,
     /// Runs of each CLI operation; the median time is reported.
@@ -286,12 +287,30 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let mut rows = Vec::new();
     let mut baseline_rows = Vec::new();
     for &n in &counts {
-        if let Some(baseline) = &baseline {
-            eprintln!("==> N = {n}: the baseline build");
-            baseline_rows.extend(bench_n(n, baseline, args.runs, args.keep)?);
-            eprintln!("==> N = {n}: this build");
+        let Some(baseline) = &baseline else {
+            rows.extend(bench_n(n, &programs, args.runs, args.keep)?);
+            continue;
+        };
+        // Baseline, this, this, baseline: what a disk or machine does over
+        // time (writeback, a neighbour's load) falls on both builds alike.
+        let mut base_runs = Vec::new();
+        let mut this_runs = Vec::new();
+        for (round, is_base) in [true, false, false, true].into_iter().enumerate() {
+            let which = if is_base {
+                "the baseline build"
+            } else {
+                "this build"
+            };
+            eprintln!("==> N = {n}: {which} (round {} of 4)", round + 1);
+            let (build, runs) = if is_base {
+                (baseline, &mut base_runs)
+            } else {
+                (&programs, &mut this_runs)
+            };
+            runs.push(bench_n(n, build, args.runs, args.keep)?);
         }
-        rows.extend(bench_n(n, &programs, args.runs, args.keep)?);
+        baseline_rows.extend(mean_rows(base_runs));
+        rows.extend(mean_rows(this_runs));
     }
 
     if !baseline_rows.is_empty() {
@@ -575,6 +594,35 @@ fn bench_n(n: u64, programs: &Programs, runs: usize, keep: bool) -> Result<Vec<R
     row("cli wc", &m, m.seconds, kv_bytes, 1_000_000.0, None);
 
     Ok(rows)
+}
+
+/// One row per operation: the mean time of the rounds, the largest RSS.
+fn mean_rows(rounds: Vec<Vec<Row>>) -> Vec<Row> {
+    let count = rounds.len().max(1) as f64;
+    let mut rounds = rounds.into_iter();
+    let Some(mut first) = rounds.next() else {
+        return Vec::new();
+    };
+    let rest: Vec<Vec<Row>> = rounds.collect();
+    for (i, row) in first.iter_mut().enumerate() {
+        for other in rest.iter().filter_map(|r| r.get(i)) {
+            row.seconds += other.seconds;
+            row.peak_rss_mb = row.peak_rss_mb.max(other.peak_rss_mb);
+        }
+        row.seconds /= count;
+    }
+    // cat's target follows the ceiling's mean rate.
+    let ceiling = first
+        .iter()
+        .find(|r| r.operation == "ceiling (pipe)")
+        .map(Row::msgs_per_sec);
+    if let (Some(rate), Some(cat)) = (
+        ceiling,
+        first.iter_mut().find(|r| r.operation == "cli cat (pipe)"),
+    ) {
+        cat.target_msgs_per_sec = CAT_CEILING_RATIO * rate;
+    }
+    first
 }
 
 /// This build's rate over the baseline's, per operation and N.
